@@ -1,0 +1,51 @@
+"""On-disk cache of per-video analysis, keyed by the file's content hash and every setting that
+changes the result, so a rerun over the same film skips decoding and the CNN."""
+
+import hashlib
+import io
+import json
+import os
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from .writers import atomic_write
+
+
+def cache_dir() -> Path:
+    root = os.environ.get("VIDCAP_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "vidcap")
+    return Path(root)
+
+
+def file_digest(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def cache_key(fields: dict) -> str:
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def load(kind: str, key: str) -> Optional[dict]:
+    path = cache_dir() / kind / f"{key}.npz"
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {name: data[name] for name in data.files}
+    except (OSError, ValueError, KeyError):
+        return None  # missing or damaged: recompute
+
+
+def save(kind: str, key: str, arrays: dict):
+    folder = cache_dir() / kind
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        atomic_write(str(folder / f"{key}.npz"), buffer.getvalue())
+    except OSError:
+        pass  # a cache that cannot be written only costs time next run

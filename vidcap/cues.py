@@ -1,0 +1,121 @@
+"""Cues stage: what to say per shot -> timed subtitle cues that obey readability rules.
+
+Times are handled in whole milliseconds (SRT's resolution) so the rules still hold exactly
+after the file is written."""
+
+import math
+import textwrap
+from dataclasses import dataclass
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class ReadabilityRules:
+    max_line_chars: int = 42
+    max_lines: int = 2
+    min_duration: float = 5 / 6  # seconds on screen
+    max_duration: float = 7.0
+    max_cps: float = 17.0  # characters per second, spaces and punctuation included
+    min_gap_frames: int = 2  # between consecutive cues
+    max_overrun_frames: int = 12  # how far a cue may run past a shot cut to stay readable
+
+
+@dataclass
+class Span:
+    """A stretch of video (one shot or several) and the sentences to say over it."""
+    start: float
+    end: float
+    sentences: list[str]
+
+
+@dataclass
+class Cue:
+    start: float
+    end: float
+    text: str  # lines joined by "\n"
+
+
+def wrap(text: str, rules: ReadabilityRules) -> Optional[str]:
+    """Break text into at most max_lines lines of max_line_chars, as even as possible; None if
+    it does not fit."""
+    text = " ".join(text.split())
+    if len(text) <= rules.max_line_chars:
+        return text
+    for width in range(math.ceil(len(text) / rules.max_lines), rules.max_line_chars + 1):
+        lines = textwrap.wrap(text, width, break_long_words=False)
+        if len(lines) <= rules.max_lines and all(len(l) <= rules.max_line_chars for l in lines):
+            return "\n".join(lines)
+    return None
+
+
+def fit_text(sentences: list[str], rules: ReadabilityRules) -> Optional[str]:
+    """As many sentences as fit the lines, in order; a first sentence too long on its own is
+    cut at a word boundary and marked with an ellipsis."""
+    best = None
+    for n in range(1, len(sentences) + 1):
+        fitted = wrap(" ".join(sentences[:n]), rules)
+        if fitted is None:
+            break
+        best = fitted
+    if best is None and sentences:
+        words = sentences[0].split()
+        limit = rules.max_line_chars
+        words = [w if len(w) <= limit - 1 else w[:limit - 1] for w in words]
+        while words and best is None:
+            words.pop()
+            best = wrap(" ".join(words) + "…", rules) if words else None
+    return best
+
+
+def make_cues(spans: list[Span], duration: float, fps: float,
+              rules: ReadabilityRules = ReadabilityRules()) -> list[Cue]:
+    """Shots in time order -> cues. A span too short for a readable cue of its text is merged
+    with the next one (or, at the end, the previous one), never dropped silently."""
+    ms = lambda seconds: int(round(seconds * 1000))
+    frame_ms = 1000 / (fps if fps > 0 else 25)
+    gap = math.ceil(rules.min_gap_frames * frame_ms)
+    overrun = int(rules.max_overrun_frames * frame_ms)
+    min_ms, max_ms = math.ceil(rules.min_duration * 1000), int(rules.max_duration * 1000)
+    end_ms = int(duration * 1000)
+
+    pending = [Span(ms(s.start), min(ms(s.end), end_ms), s.sentences) for s in spans
+               if s.sentences and ms(s.start) < end_ms]
+    merged: list[Span] = []
+    for span in pending:  # identical consecutive descriptions become one span
+        if merged and merged[-1].sentences == span.sentences and span.start - merged[-1].end <= gap:
+            merged[-1].end = span.end
+        else:
+            merged.append(span)
+
+    cues: list[tuple[int, int, str, Span]] = []
+    i = 0
+    while i < len(merged):
+        span = merged[i]
+        text = fit_text(span.sentences, rules)
+        if not text:
+            i += 1
+            continue
+        start = max(span.start, cues[-1][1] + gap if cues else 0)
+        need = max(min_ms, math.ceil(len(text) * 1000 / rules.max_cps))
+        cut = span.end - gap if span.end < end_ms else end_ms
+        end = max(min(cut, start + max_ms), start + need)
+        if end <= min(span.end + overrun, end_ms):
+            cues.append((start, end, text, span))
+            i += 1
+        elif i + 1 < len(merged):  # too short: say it together with the next shot
+            merged[i + 1] = Span(span.start, merged[i + 1].end,
+                                 span.sentences + merged[i + 1].sentences)
+            i += 1
+        elif cues:  # the last shot is too short: fold it into the previous cue's span
+            previous = cues.pop()[3]
+            merged[i] = Span(previous.start, span.end, previous.sentences + span.sentences)
+        else:
+            i += 1
+
+    out: list[Cue] = []
+    for start, end, text, _ in cues:
+        if out and out[-1].text == text and start - out[-1].end <= gap + overrun:
+            out[-1].end = min(out[-1].start + max_ms / 1000, end / 1000)
+        else:
+            out.append(Cue(start / 1000, end / 1000, text))
+    return out

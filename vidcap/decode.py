@@ -1,0 +1,185 @@
+"""Decode stage: probe a video with the ffmpeg binary and stream its frames through a pipe.
+
+One ffmpeg process per video decodes, rotates (display matrix), corrects non-square pixels and
+downscales; frames arrive as BGR arrays, each with its true presentation time taken from
+ffmpeg's `showinfo` filter, so variable frame rate and non-zero start times come out right.
+"""
+
+import os
+import queue
+import re
+import shutil
+import subprocess
+import threading
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Iterator, Optional
+
+import ffmpeg
+import numpy as np
+
+from .errors import VidcapError
+
+
+def ffmpeg_exe() -> str:
+    """ffmpeg from $VIDCAP_FFMPEG, else PATH, else the binary shipped in the imageio-ffmpeg wheel."""
+    exe = os.environ.get("VIDCAP_FFMPEG") or shutil.which("ffmpeg")
+    if exe:
+        return exe
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+@dataclass
+class VideoInfo:
+    path: str
+    duration: Optional[float]  # seconds, None when the container does not say
+    fps: float  # average frame rate
+    width: int  # display size: after rotation and pixel aspect correction
+    height: int
+    rotation: int  # degrees of the display matrix, as ffmpeg reports it
+    start_time: float  # the container's start; frame times are relative to it
+
+
+@dataclass
+class Frame:
+    index: int
+    time: float  # presentation time in seconds from the start of the video
+    image: np.ndarray  # H x W x 3, BGR, uint8
+
+
+_ERROR_HINTS = [
+    ("No such file or directory", "no such file"),
+    ("Permission denied", "permission denied"),
+    ("moov atom not found", "not a playable video (truncated or corrupt: moov atom not found)"),
+    ("Invalid data found when processing input", "not a video file (invalid data)"),
+    ("does not contain any stream", "no streams in file"),
+]
+
+
+def _ffmpeg_error(path: str, stderr: str) -> VidcapError:
+    for needle, message in _ERROR_HINTS:
+        if needle in stderr:
+            return VidcapError(f"{path}: {message}")
+    lines = [l.strip() for l in stderr.splitlines() if l.strip() and "At least one output" not in l]
+    return VidcapError(f"{path}: ffmpeg failed: {lines[-1] if lines else 'no output'}")
+
+
+def _seconds(hms: str) -> float:
+    h, m, s = hms.split(":")
+    return int(h) * 3600 + int(m) * 60 + float(s)
+
+
+def parse_probe(path: str, text: str) -> VideoInfo:
+    """Read what `ffmpeg -i` prints about a file (works where no ffprobe is installed)."""
+    stream = re.search(r"Stream #\d+:\d+[^\n]*?: Video: ([^\n]*)((?:\n    [^\n]*)*)", text)
+    if not stream:
+        if re.search(r"Stream #\d+:\d+", text):
+            raise VidcapError(f"{path}: no video stream (audio or data only)")
+        raise _ffmpeg_error(path, text)
+    desc, side = stream.group(1), stream.group(2)
+    size = re.search(r"(?<![\w])(\d{1,5})x(\d{1,5})(?![\w])", desc)
+    if not size:
+        raise VidcapError(f"{path}: video stream has no frame size (corrupt header?)")
+    w, h = int(size.group(1)), int(size.group(2))
+    sar = re.search(r"SAR (\d+):(\d+)", desc)
+    if sar and int(sar.group(1)) > 0 and int(sar.group(2)) > 0:
+        w = round(w * int(sar.group(1)) / int(sar.group(2)))
+    rotation = re.search(r"rotation of (-?[\d.]+) degrees", side, re.IGNORECASE)
+    rotation = round(float(rotation.group(1))) if rotation else 0
+    if rotation % 180 == 90 or rotation % 180 == -90:
+        w, h = h, w
+    rate = re.search(r"([\d.]+)(k?) fps", desc) or re.search(r"([\d.]+)(k?) tbr", desc)
+    fps = float(rate.group(1)) * (1000 if rate.group(2) else 1) if rate else 25.0
+    duration = re.search(r"Duration: (\d+:\d+:[\d.]+)", text)
+    start = re.search(r"start: (-?[\d.]+)", text)
+    return VideoInfo(path=path, duration=_seconds(duration.group(1)) if duration else None,
+                     fps=fps, width=w, height=h, rotation=rotation,
+                     start_time=float(start.group(1)) if start else 0.0)
+
+
+def probe(path: str) -> VideoInfo:
+    if not os.path.exists(path):
+        raise VidcapError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise VidcapError(f"{path}: is a directory, not a video file")
+    if os.path.getsize(path) == 0:
+        raise VidcapError(f"{path}: empty file")
+    result = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", path],
+                            capture_output=True, text=True, errors="replace")
+    return parse_probe(path, result.stderr)
+
+
+def analysis_size(info: VideoInfo, short_side: int) -> tuple[int, int]:
+    """Frame size (w, h) with the given short side, the display aspect kept, both even."""
+    scale = short_side / min(info.width, info.height)
+    even = lambda v: max(2, int(round(v / 2)) * 2)
+    return even(info.width * scale), even(info.height * scale)
+
+
+_SHOWINFO = re.compile(r"\] n:\s*(\d+) pts:\s*(-?\d+) pts_time:(\S+)")
+_TIME_BASE = re.compile(r"config in time_base: (\d+)/(\d+)")
+
+
+def decode_command(info: VideoInfo, short_side: int, fps: Optional[float]) -> list[str]:
+    width, height = analysis_size(info, short_side)
+    stream = ffmpeg.input(info.path)["v:0"]
+    if fps:
+        # Keep real frames (not fps-filter duplicates) so each keeps its true timestamp.
+        stream = stream.filter("select", f"isnan(prev_selected_t)+gte(t-prev_selected_t,{0.999 / fps:.6f})")
+    stream = stream.filter("scale", width, height, flags="area").filter("setsar", 1).filter("showinfo")
+    out = stream.output("pipe:", format="rawvideo", pix_fmt="bgr24", fps_mode="passthrough")
+    return out.global_args("-hide_banner", "-nostdin", "-loglevel", "info").compile(cmd=ffmpeg_exe())
+
+
+def iter_frames(info: VideoInfo, short_side: int = 224, fps: Optional[float] = None) -> Iterator[Frame]:
+    """Stream frames (never the whole video in memory). `fps` caps the rate in ffmpeg; None keeps
+    every frame. Raises VidcapError for unreadable or truncated input."""
+    width, height = analysis_size(info, short_side)
+    frame_bytes = width * height * 3
+    proc = subprocess.Popen(decode_command(info, short_side, fps), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=frame_bytes)
+    times: "queue.Queue[Optional[float]]" = queue.Queue()
+    log: list[str] = []
+
+    def read_stderr():
+        time_base = None
+        for raw in proc.stderr:
+            line = raw.decode("utf-8", "replace")
+            if (m := _SHOWINFO.search(line)):
+                pts = int(m.group(2))
+                times.put(float(pts * time_base) if time_base else float(m.group(3)))
+            elif (m := _TIME_BASE.search(line)) and time_base is None:
+                time_base = Fraction(int(m.group(1)), int(m.group(2)))
+            elif "side data" not in line and not line.startswith("[Parsed_showinfo"):
+                log.append(line)
+                del log[:-50]
+        times.put(None)
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
+    reader.start()
+    index, last_time = 0, None
+    try:
+        while True:
+            data = proc.stdout.read(frame_bytes)
+            if len(data) < frame_bytes:
+                break
+            time = times.get()
+            if time is None:
+                break
+            last_time = time
+            yield Frame(index, time, np.frombuffer(data, np.uint8).reshape(height, width, 3))
+            index += 1
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        reader.join(timeout=5)
+    if proc.returncode != 0:
+        raise _ffmpeg_error(info.path, "".join(log))
+    if index == 0:
+        raise VidcapError(f"{info.path}: no video frames could be decoded (corrupt file?)")
+    if info.duration and last_time is not None and last_time + max(1.0, 0.1 * info.duration) < info.duration:
+        raise VidcapError(f"{info.path}: truncated or corrupt: frames stop at {last_time:.2f} s "
+                          f"of {info.duration:.2f} s")

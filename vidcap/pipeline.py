@@ -1,0 +1,142 @@
+"""The main job, stage by stage: decode -> shots -> features -> facts -> narrator -> cues."""
+
+import os
+from dataclasses import asdict, dataclass, field
+from typing import Optional
+
+import numpy as np
+
+from . import __version__, cache
+from .cues import Cue, ReadabilityRules, Span, make_cues
+from .decode import VideoInfo, iter_frames, probe
+from .errors import VidcapError
+from .facts import ShotFacts, shot_facts
+from .features import DEFAULT_ENCODER, Encoder, load_encoder
+from .narrator import RulesNarrator
+from .shots import Shot, ShotDetector, ShotSettings
+
+ANALYSIS_VERSION = 1  # bump when what analyse() stores changes
+
+
+@dataclass(frozen=True)
+class Options:
+    sample_fps: float = 2.0  # frames per second through the CNN (plus the first frame of each shot)
+    short_side: int = 224  # analysis frame size, scaled in ffmpeg
+    decode_fps: Optional[float] = None  # cap on decoded frames per second; None: every frame
+    encoder: str = DEFAULT_ENCODER
+    batch_size: int = 16
+    shots: ShotSettings = ShotSettings()
+    rules: ReadabilityRules = ReadabilityRules()
+    narrator: str = "rules"
+    use_cache: bool = True
+
+
+@dataclass
+class Analysis:
+    """What one decode pass yields: shots, and per sampled frame its time, CNN features,
+    ImageNet probabilities and mean luma."""
+    info: VideoInfo
+    duration: float
+    shots: list[Shot]
+    times: np.ndarray
+    features: np.ndarray
+    probs: np.ndarray
+    brightness: np.ndarray
+
+    def frames_in(self, shot: Shot) -> np.ndarray:
+        return np.flatnonzero((self.times >= shot.start - 1e-6) & (self.times < shot.end - 1e-6))
+
+
+@dataclass
+class Result:
+    info: VideoInfo
+    duration: float
+    shots: list[Shot]
+    facts: list[ShotFacts]
+    cues: list[Cue]
+    model: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        r = lambda t: round(t, 3)
+        return {
+            "video": {"path": self.info.path, "duration": r(self.duration), "fps": self.info.fps,
+                      "width": self.info.width, "height": self.info.height},
+            "shots": [{"start": r(s.start), "end": r(s.end), "facts": f.to_dict()}
+                      for s, f in zip(self.shots, self.facts)],
+            "cues": [{"start": r(c.start), "end": r(c.end), "text": c.text} for c in self.cues],
+            "model": self.model,
+        }
+
+
+def _cache_fields(path: str, options: Options) -> dict:
+    return {"sha256": cache.file_digest(path), "version": ANALYSIS_VERSION,
+            "encoder": options.encoder, "sample_fps": options.sample_fps,
+            "short_side": options.short_side, "decode_fps": options.decode_fps,
+            "shots": asdict(options.shots)}
+
+
+def _luma(image: np.ndarray) -> float:
+    return float(image.mean(axis=(0, 1)) @ np.array([0.114, 0.587, 0.299]))
+
+
+def analyse(path: str, options: Options = Options(), encoder: Optional[Encoder] = None) -> Analysis:
+    info = probe(path)
+    key = cache.cache_key(_cache_fields(path, options)) if options.use_cache else None
+    if key and (hit := cache.load("analysis", key)) is not None:
+        shots = [Shot(float(a), float(b)) for a, b in hit["shots"]]
+        return Analysis(info, float(hit["duration"]), shots, hit["times"],
+                        hit["features"].astype(np.float32), hit["probs"].astype(np.float32),
+                        hit["brightness"])
+
+    encoder = encoder or load_encoder(options.encoder)
+    detector = ShotDetector(info.fps, options.shots)
+    times, brightness, features, probs, batch = [], [], [], [], []
+
+    def flush():
+        if batch:
+            f, p = encoder.encode(batch)
+            features.append(f)
+            probs.append(p)
+            batch.clear()
+
+    next_sample, last_time = 0.0, 0.0
+    for frame in iter_frames(info, options.short_side, options.decode_fps):
+        new_shot = detector.push(frame)
+        last_time = frame.time
+        if new_shot or frame.time >= next_sample - 1e-6:
+            next_sample = frame.time + 1.0 / options.sample_fps
+            times.append(frame.time)
+            brightness.append(_luma(frame.image))
+            batch.append(frame.image)
+            if len(batch) >= options.batch_size:
+                flush()
+    flush()
+    duration = max(info.duration or 0.0, last_time + 1.0 / info.fps)
+    shots = detector.finish(duration)
+    analysis = Analysis(info, duration, shots, np.array(times), np.concatenate(features),
+                        np.concatenate(probs), np.array(brightness, np.float32))
+    if key:
+        cache.save("analysis", key, {
+            "duration": np.array(duration), "shots": np.array([[s.start, s.end] for s in shots]),
+            "times": analysis.times, "features": analysis.features.astype(np.float16),
+            "probs": analysis.probs.astype(np.float16), "brightness": analysis.brightness})
+    return analysis
+
+
+def get_narrator(name: str):
+    if name == "rules":
+        return RulesNarrator()
+    raise VidcapError(f"unknown narrator {name!r}; choose: rules")
+
+
+def describe_video(path: str, options: Options = Options()) -> Result:
+    narrator = get_narrator(options.narrator)
+    analysis = analyse(path, options)
+    facts = [shot_facts(analysis.probs[idx], analysis.brightness[idx])
+             for idx in map(analysis.frames_in, analysis.shots)]
+    sentences = narrator.narrate(facts)
+    spans = [Span(s.start, s.end, said) for s, said in zip(analysis.shots, sentences)]
+    cues = make_cues(spans, analysis.duration, analysis.info.fps, options.rules)
+    model = {"narrator": narrator.name, "encoder": options.encoder,
+             "sample_fps": options.sample_fps, "vidcap": __version__}
+    return Result(analysis.info, analysis.duration, analysis.shots, facts, cues, model)

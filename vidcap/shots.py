@@ -1,0 +1,62 @@
+"""Shots stage: hard cuts and fades from PySceneDetect's detectors, fed frame by frame from the
+one decode pass (no second read of the file)."""
+
+from dataclasses import dataclass
+
+import cv2
+from scenedetect import FrameTimecode
+from scenedetect.detectors import ContentDetector, ThresholdDetector
+
+from .decode import Frame
+
+
+@dataclass
+class Shot:
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class ShotSettings:
+    cut_threshold: float = 27.0  # ContentDetector's HSV change score for a hard cut
+    fade_threshold: int = 12  # ThresholdDetector's 8-bit level for a fade to or from black
+    min_shot: float = 0.5  # seconds; shorter flashes merge into their neighbour
+    detect_width: int = 256  # frames are shrunk to this width first, as SceneManager does
+
+
+class ShotDetector:
+    """Push frames in decode order; `cuts` holds the times where a new shot begins."""
+
+    def __init__(self, fps: float, settings: ShotSettings = ShotSettings()):
+        self.fps = fps
+        self.settings = settings
+        self.detectors = [
+            ContentDetector(threshold=settings.cut_threshold, min_scene_len=settings.min_shot),
+            ThresholdDetector(threshold=settings.fade_threshold, min_scene_len=settings.min_shot),
+        ]
+        self.cuts: list[float] = []
+        self.last_time = 0.0
+
+    def push(self, frame: Frame) -> bool:
+        """Feed one frame; True when a cut was found at this frame."""
+        image = frame.image
+        if image.shape[1] > self.settings.detect_width:
+            height = max(2, round(image.shape[0] * self.settings.detect_width / image.shape[1]))
+            image = cv2.resize(image, (self.settings.detect_width, height), interpolation=cv2.INTER_AREA)
+        timecode = FrameTimecode(float(frame.time), self.fps)
+        found = [c.seconds for d in self.detectors for c in d.process_frame(timecode, image)]
+        self.last_time = frame.time
+        self._add(found)
+        return any(abs(t - frame.time) < 1e-6 for t in found)
+
+    def _add(self, times):
+        for t in times:
+            if t > 0 and all(abs(t - c) >= self.settings.min_shot for c in self.cuts):
+                self.cuts.append(t)
+        self.cuts.sort()
+
+    def finish(self, duration: float) -> list[Shot]:
+        timecode = FrameTimecode(float(self.last_time), self.fps)
+        self._add(c.seconds for d in self.detectors for c in d.post_process(timecode))
+        bounds = [0.0] + [c for c in self.cuts if c < duration] + [duration]
+        return [Shot(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]

@@ -1,0 +1,98 @@
+"""Writers stage: the described video as SRT, WebVTT or JSON, written atomically (a temporary
+file in the same folder, renamed over the target), so a crash never leaves half a file."""
+
+import datetime
+import json
+import os
+import tempfile
+
+import srt
+
+from .errors import VidcapError
+
+FORMATS = ("srt", "vtt", "json")
+
+
+def atomic_write(path: str, content: str | bytes):
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(content.encode("utf-8") if isinstance(content, str) else content)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def check_writable(path: str):
+    """Fail before hours of work, not after."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise VidcapError(f"{path}: is a directory, not an output file")
+    if not os.path.isdir(folder):
+        raise VidcapError(f"{path}: output folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        raise VidcapError(f"{path}: cannot write here (permission denied)")
+
+
+class SrtWriter:
+    extension = "srt"
+
+    def format(self, result) -> str:
+        return srt.compose([
+            srt.Subtitle(i, datetime.timedelta(seconds=c.start), datetime.timedelta(seconds=c.end), c.text)
+            for i, c in enumerate(result.cues, 1)])
+
+
+def vtt_time(seconds: float) -> str:
+    ms = int(round(seconds * 1000))
+    return f"{ms // 3600000:02d}:{ms // 60000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
+
+
+class VttWriter:
+    extension = "vtt"
+
+    def format(self, result) -> str:
+        blocks = ["WEBVTT"]
+        for i, c in enumerate(result.cues, 1):
+            blocks.append(f"{i}\n{vtt_time(c.start)} --> {vtt_time(c.end)}\n{c.text}")
+        return "\n\n".join(blocks) + "\n"
+
+
+class JsonWriter:
+    extension = "json"
+
+    def format(self, result) -> str:
+        return json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def get_writer(fmt: str):
+    writers = {"srt": SrtWriter, "vtt": VttWriter, "json": JsonWriter}
+    if fmt not in writers:
+        raise VidcapError(f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    return writers[fmt]()
+
+
+def format_for(path: str, fmt: str | None = None) -> str:
+    """The format named, else the one the output's extension implies."""
+    if fmt:
+        return fmt.lower()
+    ext = os.path.splitext(path)[1].lower().lstrip(".")
+    if ext not in FORMATS:
+        raise VidcapError(f"{path}: cannot tell the format from the extension; "
+                          f"use .srt, .vtt or .json, or --format")
+    return ext
+
+
+def write_result(result, path: str, fmt: str | None = None):
+    atomic_write(path, get_writer(format_for(path, fmt)).format(result))
