@@ -48,8 +48,8 @@ def run_describe(args):
     from .writers import check_writable, format_for, write_result
 
     output = args.output or os.path.splitext(args.video)[0] + "." + (args.format or "srt")
-    fmt = format_for(output, args.format)
     check_writable(output)
+    fmt = format_for(output, args.format)
     rules = ReadabilityRules(max_line_chars=args.max_line_chars, max_cps=args.max_cps)
     options = Options(sample_fps=args.sample_fps, decode_fps=args.decode_fps,
                       encoder=args.encoder, narrator=args.narrator,

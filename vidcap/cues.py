@@ -49,22 +49,31 @@ def wrap(text: str, rules: ReadabilityRules) -> Optional[str]:
 
 
 def fit_text(sentences: list[str], rules: ReadabilityRules) -> Optional[str]:
-    """As many sentences as fit the lines, in order; a first sentence too long on its own is
-    cut at a word boundary and marked with an ellipsis."""
+    """As many sentences as fit the lines and can be read within the longest cue, in order; a
+    first sentence too long on its own is cut at a word boundary and marked with an ellipsis."""
+    most_chars = int(rules.max_cps * rules.max_duration)
+
+    def fitted(text):
+        lines = wrap(text, rules)
+        return lines if lines is not None and len(lines) <= most_chars else None
+
     best = None
     for n in range(1, len(sentences) + 1):
-        fitted = wrap(" ".join(sentences[:n]), rules)
-        if fitted is None:
+        if (text := fitted(" ".join(sentences[:n]))) is None:
             break
-        best = fitted
+        best = text
     if best is None and sentences:
-        words = sentences[0].split()
-        limit = rules.max_line_chars
-        words = [w if len(w) <= limit - 1 else w[:limit - 1] for w in words]
-        while words and best is None:
-            words.pop()
-            best = wrap(" ".join(words) + "…", rules) if words else None
+        text = " ".join(sentences[0].split())
+        word_ends = [i for i, ch in enumerate(text) if ch == " "][::-1]
+        for cut in word_ends + list(range(min(len(text), rules.max_line_chars - 1), 0, -1)):
+            if (best := fitted(text[:cut].rstrip() + "…")) is not None:
+                break
     return best
+
+
+def _joined(first: Span, second: Span) -> Span:
+    return Span(first.start, second.end,
+                first.sentences + [s for s in second.sentences if s not in first.sentences])
 
 
 def make_cues(spans: list[Span], duration: float, fps: float,
@@ -102,15 +111,13 @@ def make_cues(spans: list[Span], duration: float, fps: float,
         if end <= min(span.end + overrun, end_ms):
             cues.append((start, end, text, span))
             i += 1
-        elif i + 1 < len(merged):  # too short: say it together with the next shot
-            merged[i + 1] = Span(span.start, merged[i + 1].end,
-                                 span.sentences + merged[i + 1].sentences)
+        elif i + 1 < len(merged) and merged[i + 1].start - span.end <= gap:
+            merged[i + 1] = _joined(span, merged[i + 1])  # too short: say it with the next shot
             i += 1
-        elif cues:  # the last shot is too short: fold it into the previous cue's span
-            previous = cues.pop()[3]
-            merged[i] = Span(previous.start, span.end, previous.sentences + span.sentences)
+        elif cues and span.start - cues[-1][3].end <= gap:
+            merged[i] = _joined(cues.pop()[3], span)  # or with the previous one
         else:
-            i += 1
+            i += 1  # no neighbour to share a cue with: too short to say anything readable
 
     out: list[Cue] = []
     for start, end, text, _ in cues:

@@ -52,7 +52,8 @@ class Frame:
 _ERROR_HINTS = [
     ("No such file or directory", "no such file"),
     ("Permission denied", "permission denied"),
-    ("moov atom not found", "not a playable video (truncated or corrupt: moov atom not found)"),
+    ("moov atom not found", "not a playable video: truncated, corrupt or no video at all "
+                            "(moov atom not found)"),
     ("Invalid data found when processing input", "not a video file (invalid data)"),
     ("does not contain any stream", "no streams in file"),
 ]
@@ -79,6 +80,8 @@ def parse_probe(path: str, text: str) -> VideoInfo:
             raise VidcapError(f"{path}: no video stream (audio or data only)")
         raise _ffmpeg_error(path, text)
     desc, side = stream.group(1), stream.group(2)
+    if desc.startswith("ansi"):  # ffmpeg's tty demuxer renders any text file as "video"
+        raise VidcapError(f"{path}: not a video file (text)")
     size = re.search(r"(?<![\w])(\d{1,5})x(\d{1,5})(?![\w])", desc)
     if not size:
         raise VidcapError(f"{path}: video stream has no frame size (corrupt header?)")
@@ -133,15 +136,19 @@ def decode_command(info: VideoInfo, short_side: int, fps: Optional[float]) -> li
     return out.global_args("-hide_banner", "-nostdin", "-loglevel", "info").compile(cmd=ffmpeg_exe())
 
 
-def iter_frames(info: VideoInfo, short_side: int = 224, fps: Optional[float] = None) -> Iterator[Frame]:
-    """Stream frames (never the whole video in memory). `fps` caps the rate in ffmpeg; None keeps
-    every frame. Raises VidcapError for unreadable or truncated input."""
+def iter_frames(info: VideoInfo, short_side: int = 224, fps: Optional[float] = None,
+                prefetch: int = 48) -> Iterator[Frame]:
+    """Stream frames (never the whole video in memory: at most `prefetch` frames wait in a
+    queue, so ffmpeg keeps decoding while the consumer computes). `fps` caps the rate in
+    ffmpeg; None keeps every frame. Raises VidcapError for unreadable or truncated input."""
     width, height = analysis_size(info, short_side)
     frame_bytes = width * height * 3
     proc = subprocess.Popen(decode_command(info, short_side, fps), stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=frame_bytes)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     times: "queue.Queue[Optional[float]]" = queue.Queue()
+    frames: "queue.Queue[Optional[bytes]]" = queue.Queue(maxsize=prefetch)
     log: list[str] = []
+    stop = threading.Event()
 
     def read_stderr():
         time_base = None
@@ -157,14 +164,20 @@ def iter_frames(info: VideoInfo, short_side: int = 224, fps: Optional[float] = N
                 del log[:-50]
         times.put(None)
 
-    reader = threading.Thread(target=read_stderr, daemon=True)
-    reader.start()
-    index, last_time = 0, None
-    try:
-        while True:
+    def read_stdout():
+        while not stop.is_set():
             data = proc.stdout.read(frame_bytes)
             if len(data) < frame_bytes:
                 break
+            frames.put(data)
+        frames.put(None)
+
+    threads = [threading.Thread(target=f, daemon=True) for f in (read_stderr, read_stdout)]
+    for t in threads:
+        t.start()
+    index, last_time, data = 0, None, b""
+    try:
+        while (data := frames.get()) is not None:
             time = times.get()
             if time is None:
                 break
@@ -172,10 +185,14 @@ def iter_frames(info: VideoInfo, short_side: int = 224, fps: Optional[float] = N
             yield Frame(index, time, np.frombuffer(data, np.uint8).reshape(height, width, 3))
             index += 1
     finally:
+        stop.set()
         if proc.poll() is None:
             proc.kill()
+        while data is not None:  # drain, so a reader blocked on a full queue sees `stop`
+            data = frames.get()
         proc.wait()
-        reader.join(timeout=5)
+        for t in threads:
+            t.join(timeout=5)
     if proc.returncode != 0:
         raise _ffmpeg_error(info.path, "".join(log))
     if index == 0:

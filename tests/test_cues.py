@@ -1,0 +1,95 @@
+import math
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vidcap.cues import ReadabilityRules, Span, fit_text, make_cues, wrap
+
+RULES = ReadabilityRules()
+WORDS = st.sampled_from(["a", "dog", "taxi", "street", "the", "person", "in", "dark", "again",
+                         "still", "Title:", '"THE END"', "extraordinarily", "x" * 50])
+SENTENCES = st.lists(WORDS, min_size=1, max_size=20).map(lambda w: " ".join(w) + ".")
+
+
+@st.composite
+def videos(draw):
+    fps = draw(st.sampled_from([23.976, 24, 25, 29.97, 60]))
+    lengths = draw(st.lists(st.floats(0.04, 20), min_size=1, max_size=30))
+    spans, t = [], 0.0
+    for length in lengths:
+        said = draw(st.one_of(st.just([]), st.lists(SENTENCES, min_size=1, max_size=3)))
+        spans.append(Span(t, t + length, said))
+        t += length
+    duration = t * draw(st.floats(0.01, 1.0)) if draw(st.booleans()) else t
+    return spans, duration, fps
+
+
+def check_rules(cues, duration, fps, rules=RULES):
+    gap = math.ceil(rules.min_gap_frames * 1000 / fps) / 1000
+    for cue in cues:
+        lines = cue.text.split("\n")
+        assert cue.text.strip() and len(lines) <= rules.max_lines
+        assert all(len(line) <= rules.max_line_chars for line in lines)
+        length = cue.end - cue.start
+        assert rules.min_duration - 1e-3 <= length <= rules.max_duration + 1e-9
+        assert len(cue.text) / length <= rules.max_cps + 1e-9
+        assert 0 <= cue.start and cue.end <= duration + 1e-9
+    for a, b in zip(cues, cues[1:]):
+        assert b.start - a.end >= gap - 1e-9
+
+
+@settings(max_examples=300, deadline=None)
+@given(videos())
+def test_every_cue_meets_the_readability_rules(video):
+    spans, duration, fps = video
+    check_rules(make_cues(spans, duration, fps), duration, fps)
+
+
+@settings(max_examples=100, deadline=None)
+@given(videos(), st.integers(20, 60), st.integers(1, 3), st.floats(8, 25))
+def test_rules_are_parameters(video, line_chars, lines, cps):
+    spans, duration, fps = video
+    rules = ReadabilityRules(max_line_chars=line_chars, max_lines=lines, max_cps=cps)
+    check_rules(make_cues(spans, duration, fps, rules), duration, fps, rules)
+
+
+@given(st.lists(SENTENCES, min_size=1, max_size=4))
+def test_fitted_text_fits(sentences):
+    text = fit_text(sentences, RULES)
+    assert text is not None
+    assert all(len(line) <= 42 for line in text.split("\n")) and text.count("\n") <= 1
+
+
+def test_wrap_balances_two_lines():
+    text = wrap("A taxi and a bicycle on a street in the rain, at night.", RULES)
+    first, second = text.split("\n")
+    assert abs(len(first) - len(second)) <= 10
+    assert wrap("Short.", RULES) == "Short."
+
+
+def test_identical_consecutive_descriptions_merge():
+    spans = [Span(0, 2, ["A dog."]), Span(2, 4, ["A dog."]), Span(4, 9, ["A cat."])]
+    cues = make_cues(spans, 9, 25)
+    assert [c.text for c in cues] == ["A dog.", "A cat."]
+    assert cues[0].start == 0 and cues[0].end == 4 - 0.08
+
+
+def test_cue_ends_before_the_cut_and_lasts_at_most_seven_seconds():
+    cues = make_cues([Span(0, 3, ["A taxi."]), Span(3, 20, ["A street."])], 20, 25)
+    assert cues[0].end == 3 - 0.08 and cues[1].start == 3 and cues[1].end == 10
+
+
+def test_short_shot_is_merged_with_its_neighbour_not_dropped():
+    spans = [Span(0, 0.3, ["A dog."]), Span(0.3, 5, ["A cat."])]
+    cues = make_cues(spans, 5, 25)
+    assert len(cues) == 1 and cues[0].text == "A dog. A cat." and cues[0].start == 0
+
+
+def test_last_short_shot_folds_into_the_previous_cue():
+    spans = [Span(0, 4, ["A dog."]), Span(4, 4.3, ["A cat."])]
+    cues = make_cues(spans, 4.3, 25)
+    assert len(cues) == 1 and cues[0].text == "A dog. A cat."
+
+
+def test_video_shorter_than_a_readable_cue_gets_none():
+    assert make_cues([Span(0, 0.5, ["A dog."])], 0.5, 25) == []

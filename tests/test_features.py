@@ -1,0 +1,72 @@
+import os
+
+import numpy as np
+import pytest
+import skimage.data
+import torch
+
+from vidcap import pipeline
+from vidcap.errors import VidcapError
+from vidcap.features import imagenet_categories, load_encoder
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return load_encoder("efficientnet-lite0")
+
+
+def top5(encoder, rgb):
+    _, probs = encoder.encode([np.ascontiguousarray(rgb[:, :, ::-1])])
+    cats = imagenet_categories()
+    return [cats[i] for i in np.argsort(-probs[0])[:5]]
+
+
+def test_efficientnet_lite0_weights_load_strictly_and_classify(encoder):
+    assert encoder.feature_dim == 1280
+    assert top5(encoder, skimage.data.chelsea())[0] in {"tabby", "tiger cat", "Egyptian cat"}
+    assert top5(encoder, skimage.data.coffee())[0] == "espresso"
+
+
+def test_features_are_batched_and_shaped(encoder):
+    frames = [np.full((224, 398, 3), v, np.uint8) for v in (0, 128, 255)]
+    features, probs = encoder.encode(frames)
+    assert features.shape == (3, 1280) and probs.shape == (3, 1000)
+    assert np.allclose(probs.sum(1), 1, atol=1e-4)
+
+
+def test_torchvision_backbone_without_weights_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    with pytest.raises(VidcapError, match="resnet18-f37072fd.pth"):
+        load_encoder("resnet18")
+
+
+def test_torchvision_backbone_loads_from_the_local_cache(tmp_path, monkeypatch):
+    import torchvision
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    os.makedirs(tmp_path / "hub" / "checkpoints")
+    torch.save(torchvision.models.resnet18().state_dict(),
+               tmp_path / "hub" / "checkpoints" / "resnet18-f37072fd.pth")
+    enc = load_encoder("resnet18")
+    features, probs = enc.encode([np.zeros((224, 300, 3), np.uint8)])
+    assert enc.feature_dim == 512 and features.shape == (1, 512) and probs.shape == (1, 1000)
+
+
+def test_unknown_encoder():
+    with pytest.raises(VidcapError, match="unknown encoder"):
+        load_encoder("vgg")
+
+
+def test_analysis_is_cached_by_content_and_settings(clips, monkeypatch, tmp_path):
+    options = pipeline.Options(sample_fps=4)
+    first = pipeline.analyse(clips["cuts.mp4"], options)
+
+    def no_decode(*args, **kwargs):
+        raise AssertionError("decoded again despite the cache")
+
+    monkeypatch.setattr(pipeline, "iter_frames", no_decode)
+    again = pipeline.analyse(clips["cuts.mp4"], options)
+    assert np.allclose(again.features, first.features, atol=1e-2)
+    assert [(s.start, s.end) for s in again.shots] == [(s.start, s.end) for s in first.shots]
+    with pytest.raises(AssertionError, match="decoded again"):
+        pipeline.analyse(clips["cuts.mp4"], pipeline.Options(sample_fps=3))  # other settings

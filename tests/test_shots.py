@@ -1,0 +1,32 @@
+import pytest
+
+from conftest import CUTS
+from vidcap.decode import iter_frames, probe
+from vidcap.shots import ShotDetector
+
+
+def detect(path):
+    info = probe(path)
+    detector = ShotDetector(info.fps)
+    for frame in iter_frames(info):
+        detector.push(frame)
+    return detector.finish(info.duration)
+
+
+def test_hard_cuts_within_one_frame(clips):
+    shots = detect(clips["cuts.mp4"])
+    assert [s.start for s in shots[1:]] == pytest.approx(CUTS, abs=0.04 + 1e-6)
+    assert shots[0].start == 0 and shots[-1].end == pytest.approx(6.5, abs=0.05)
+    assert all(a.end == b.start for a, b in zip(shots, shots[1:]))
+
+
+def test_fade_through_black_is_one_cut(clips):
+    shots = detect(clips["fade.mp4"])
+    assert [s.start for s in shots[1:]] == pytest.approx([3.0], abs=0.5)
+
+
+def test_real_clips(real):
+    assert [s.start for s in detect(real["bikes"])[1:]] == pytest.approx(
+        [1.20, 3.04, 5.48, 7.48, 9.68], abs=0.04)
+    assert len(detect(real["bigbuckbunny"])) == 1
+    assert len(detect(real["carphone_pristine"])) == 1
