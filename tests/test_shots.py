@@ -2,14 +2,14 @@ import pytest
 
 from conftest import CUTS
 from vidcap.decode import iter_frames, probe
-from vidcap.shots import ShotDetector
+from vidcap.shots import ShotDetector, shrink
 
 
 def detect(path):
     info = probe(path)
     detector = ShotDetector(info.fps)
     for frame in iter_frames(info):
-        detector.push(frame)
+        detector.push(frame.time, shrink(frame.image))
     return detector.finish(info.duration)
 
 

@@ -4,6 +4,7 @@ These records are the interface between perception and the narrator: the rule na
 them into sentences, and the LSTM narrator reads them beside the CNN features."""
 
 from dataclasses import dataclass, field
+from typing import Optional
 from functools import lru_cache
 from importlib import resources
 
@@ -76,37 +77,143 @@ class ShotFacts:
     kinds: dict = field(default_factory=dict)  # probability mass per kind of concept
     brightness: float = 0.0  # mean 8-bit luma
     lighting: str = "normal"  # dark, normal, bright
+    people: dict = field(default_factory=lambda: {"count": 0, "framing": None, "confidence": 0.0})
+    text: list[dict] = field(default_factory=list)  # [{"text", "kind", "score", "box"}]
+    camera: dict = field(default_factory=lambda: {"camera": "unknown", "confidence": 0.0})
+    setting: dict = field(default_factory=dict)
+    segments: list[str] = field(default_factory=list)  # technical: black, fade in, colour bars...
+    like_shot: Optional[int] = None  # an earlier shot that looks the same (index), if any
+    likeness: float = 0.0
 
     def to_dict(self) -> dict:
-        return {"concepts": self.concepts, "kinds": self.kinds,
-                "brightness": round(self.brightness, 1), "lighting": self.lighting}
+        return {"concepts": self.concepts, "kinds": self.kinds, "people": self.people,
+                "text": self.text, "camera": self.camera, "setting": self.setting,
+                "segments": self.segments, "brightness": round(self.brightness, 1),
+                "lighting": self.lighting, "like_shot": self.like_shot,
+                "likeness": round(self.likeness, 3)}
 
 
-def shot_facts(probs: np.ndarray, brightness: np.ndarray, min_score: float = 0.5,
-               min_kind_score: float = 0.35, max_concepts: int = 2) -> ShotFacts:
-    """Facts for one shot from its sampled frames' ImageNet probabilities (N, 1000) and luma (N,).
-    A concept is named when its mean probability mass reaches `min_score`; otherwise, when a
-    kind's mass reaches `min_kind_score`, the generic word for it ("an animal")."""
-    facts = ShotFacts()
-    if len(brightness):
-        facts.brightness = float(np.mean(brightness))
-        facts.lighting = ("dark" if facts.brightness < DARK_LEVEL
-                          else "bright" if facts.brightness > BRIGHT_LEVEL else "normal")
+def name_concepts(probs: np.ndarray, min_score: float = 0.5, min_kind_score: float = 0.35,
+                  max_concepts: int = 2) -> tuple[list[dict], dict]:
+    """From sampled frames' ImageNet probabilities (N, 1000): concepts named when their mean
+    probability mass reaches `min_score`; otherwise, when a kind's mass reaches
+    `min_kind_score`, the generic word for it ("an animal"). Also the mass per kind."""
     if not len(probs):
-        return facts
+        return [], {}
     table = concept_table()
     mean = table.scores(probs).mean(axis=0)
-    kinds = sorted({c.kind for c in table.concepts})
-    facts.kinds = {k: round(float(sum(m for m, c in zip(mean, table.concepts) if c.kind == k)), 3)
-                   for k in kinds}
-    named = set()
+    kinds = {k: round(float(sum(m for m, c in zip(mean, table.concepts) if c.kind == k)), 3)
+             for k in sorted({c.kind for c in table.concepts})}
+    concepts, named = [], set()
     for i in np.argsort(-mean):
+        if mean[i] < min_score:
+            break
         concept = table.concepts[i]
-        if mean[i] >= min_score:
-            facts.concepts.append({"name": concept.name, "kind": concept.kind, "score": round(float(mean[i]), 3)})
-            named.add(concept.kind)
-    for kind, score in sorted(facts.kinds.items(), key=lambda kv: -kv[1]):
+        concepts.append({"name": concept.name, "kind": concept.kind, "score": round(float(mean[i]), 3)})
+        named.add(concept.kind)
+    for kind, score in sorted(kinds.items(), key=lambda kv: -kv[1]):
         if score >= min_kind_score and kind not in named and kind in GENERIC_NAMES:
-            facts.concepts.append({"name": GENERIC_NAMES[kind], "kind": kind, "score": score})
-    facts.concepts = facts.concepts[:max_concepts]
+            concepts.append({"name": GENERIC_NAMES[kind], "kind": kind, "score": score})
+    return concepts[:max_concepts], kinds
+
+
+def lighting_of(brightness: np.ndarray) -> tuple[float, str]:
+    if not len(brightness):
+        return 0.0, "normal"
+    level = float(np.mean(brightness))
+    return level, "dark" if level < DARK_LEVEL else "bright" if level > BRIGHT_LEVEL else "normal"
+
+
+def text_kind(box: list[float], size_share: float) -> str:
+    """Title card, caption (lower third) or sign, from where the line stands and how big it is."""
+    x, y, w, h = box
+    centred = abs(x + w / 2 - 0.5) < 0.15
+    if y > 0.66 and not (centred and h > 0.08):
+        return "caption"
+    if centred and (h > 0.07 or size_share > 0.3):
+        return "title"
+    return "sign"
+
+
+def shot_text(ocr: list[dict], shot) -> list[dict]:
+    lines = {}
+    for entry in ocr:
+        if shot.start - 1e-6 <= entry["time"] < shot.end - 1e-6:
+            for line in entry["lines"]:
+                key = line["text"].upper()
+                if key not in lines or lines[key]["score"] < line["score"]:
+                    lines[key] = line
+    ordered = sorted(lines.values(), key=lambda l: (round(l["box"][1], 1), l["box"][0]))
+    return [{"text": l["text"], "kind": text_kind(l["box"], l["box"][2]), "score": l["score"],
+             "box": l["box"]} for l in ordered]
+
+
+def shot_facts(analysis, shot) -> ShotFacts:
+    """Everything perception found in one shot."""
+    from .perception.motion import describe_camera
+    from .perception.people import describe_people
+    from .perception.setting import describe_setting
+
+    idx = analysis.frames_in(shot)
+    m = {k: v[idx] for k, v in analysis.measures.items() if not k.startswith("every_")}
+    facts = ShotFacts()
+    facts.concepts, facts.kinds = name_concepts(analysis.probs[idx])
+    facts.brightness, facts.lighting = lighting_of(analysis.brightness[idx])
+    facts.people = describe_people(m["faces"], m["face_height"])
+    facts.camera = describe_camera(m["dx"], m["dy"], m["zoom"], m["moving"])
+    facts.text = shot_text(analysis.ocr, shot)
+    facts.setting = describe_setting(m["sky"], m["green"], m["water"], facts.kinds,
+                                     [c["name"] for c in facts.concepts], facts.lighting)
     return facts
+
+
+def technical_segments(analysis, shots_facts: list[ShotFacts]) -> list[dict]:
+    """Black frames, fades, colour bars and end credits as {"type", "start", "end"}, in time
+    order; each shot's facts also list the kinds it overlaps."""
+    from .perception.technical import black_segments, fades
+
+    m = analysis.measures
+    blacks = black_segments(m["every_time"], m["every_luma"], m["every_spread"], analysis.duration)
+    found = [{"type": "black", "start": b["start"], "end": b["end"]} for b in blacks]
+    found += fades(m["every_time"], m["every_luma"], blacks)
+    found += _runs(analysis.times, m["bars"] > 0.5, analysis.duration, "colour bars")
+    for shot, facts in zip(analysis.shots, shots_facts):
+        # Rolling credits: several lines read, the content moving up (reads as a tilt down).
+        if facts.camera.get("camera") == "tilt down" and len(facts.text) >= 2:
+            found.append({"type": "credits", "start": shot.start, "end": shot.end})
+    found.sort(key=lambda seg: seg["start"])
+    for shot, facts in zip(analysis.shots, shots_facts):
+        length = shot.end - shot.start
+        facts.segments = sorted({seg["type"] for seg in found
+                                 if min(seg["end"], shot.end) - max(seg["start"], shot.start) >= 0.5 * length})
+    return [{"type": s["type"], "start": round(s["start"], 3), "end": round(s["end"], 3)} for s in found]
+
+
+def _runs(times: np.ndarray, flags: np.ndarray, end: float, kind: str) -> list[dict]:
+    runs, start = [], None
+    for i, flag in enumerate(flags):
+        if flag and start is None:
+            start = times[i]
+        elif not flag and start is not None:
+            runs.append({"type": kind, "start": float(start), "end": float(times[i])})
+            start = None
+    if start is not None:
+        runs.append({"type": kind, "start": float(start), "end": end})
+    return runs
+
+
+def link_similar_shots(analysis, shots_facts: list[ShotFacts], min_likeness: float = 0.9):
+    """Mark each shot that looks like an earlier one (cosine of mean CNN features), so the
+    narrator can say "again" or "back to"."""
+    means = []
+    for shot in analysis.shots:
+        idx = analysis.frames_in(shot)
+        v = analysis.features[idx].mean(axis=0) if len(idx) else np.zeros(analysis.features.shape[1])
+        means.append(v / (np.linalg.norm(v) + 1e-9))
+    for i, facts in enumerate(shots_facts):
+        if i == 0:
+            continue
+        likeness = np.array([means[i] @ means[j] for j in range(i)])
+        j = int(np.argmax(likeness))
+        if likeness[j] >= min_likeness:
+            facts.like_shot, facts.likeness = j, float(likeness[j])

@@ -1,6 +1,6 @@
 """The main job, stage by stage: decode -> shots -> features -> facts -> narrator -> cues."""
 
-import os
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Optional
 
@@ -10,12 +10,13 @@ from . import __version__, cache
 from .cues import Cue, ReadabilityRules, Span, make_cues
 from .decode import VideoInfo, iter_frames, probe
 from .errors import VidcapError
-from .facts import ShotFacts, shot_facts
+from .facts import ShotFacts, link_similar_shots, shot_facts, technical_segments
 from .features import DEFAULT_ENCODER, Encoder, load_encoder
 from .narrator import RulesNarrator
-from .shots import Shot, ShotDetector, ShotSettings
+from .perception.observe import FrameObserver
+from .shots import Shot, ShotDetector, ShotSettings, shrink
 
-ANALYSIS_VERSION = 1  # bump when what analyse() stores changes
+ANALYSIS_VERSION = 2  # bump when what analyse() stores changes
 
 
 @dataclass(frozen=True)
@@ -33,8 +34,9 @@ class Options:
 
 @dataclass
 class Analysis:
-    """What one decode pass yields: shots, and per sampled frame its time, CNN features,
-    ImageNet probabilities and mean luma."""
+    """What one decode pass yields: shots; per sampled frame its time, CNN features, ImageNet
+    probabilities, mean luma and the perception measurements (`measures`, also holding
+    per-decoded-frame luma as `every_*`); and what OCR read."""
     info: VideoInfo
     duration: float
     shots: list[Shot]
@@ -42,6 +44,8 @@ class Analysis:
     features: np.ndarray
     probs: np.ndarray
     brightness: np.ndarray
+    measures: dict
+    ocr: list
 
     def frames_in(self, shot: Shot) -> np.ndarray:
         return np.flatnonzero((self.times >= shot.start - 1e-6) & (self.times < shot.end - 1e-6))
@@ -55,6 +59,7 @@ class Result:
     facts: list[ShotFacts]
     cues: list[Cue]
     model: dict = field(default_factory=dict)
+    segments: list[dict] = field(default_factory=list)  # technical: black, fades, bars, credits
 
     def to_dict(self) -> dict:
         r = lambda t: round(t, 3)
@@ -63,6 +68,7 @@ class Result:
                       "width": self.info.width, "height": self.info.height},
             "shots": [{"start": r(s.start), "end": r(s.end), "facts": f.to_dict()}
                       for s, f in zip(self.shots, self.facts)],
+            "segments": self.segments,
             "cues": [{"start": r(c.start), "end": r(c.end), "text": c.text} for c in self.cues],
             "model": self.model,
         }
@@ -83,13 +89,11 @@ def analyse(path: str, options: Options = Options(), encoder: Optional[Encoder] 
     info = probe(path)
     key = cache.cache_key(_cache_fields(path, options)) if options.use_cache else None
     if key and (hit := cache.load("analysis", key)) is not None:
-        shots = [Shot(float(a), float(b)) for a, b in hit["shots"]]
-        return Analysis(info, float(hit["duration"]), shots, hit["times"],
-                        hit["features"].astype(np.float32), hit["probs"].astype(np.float32),
-                        hit["brightness"])
+        return _from_arrays(info, hit)
 
     encoder = encoder or load_encoder(options.encoder)
     detector = ShotDetector(info.fps, options.shots)
+    observer = FrameObserver()
     times, brightness, features, probs, batch = [], [], [], [], []
 
     def flush():
@@ -101,9 +105,12 @@ def analyse(path: str, options: Options = Options(), encoder: Optional[Encoder] 
 
     next_sample, last_time = 0.0, 0.0
     for frame in iter_frames(info, options.short_side, options.decode_fps):
-        new_shot = detector.push(frame)
+        small = shrink(frame.image, options.shots.detect_width)
+        new_shot = detector.push(frame.time, small)
         last_time = frame.time
-        if new_shot or frame.time >= next_sample - 1e-6:
+        sampled = new_shot or frame.time >= next_sample - 1e-6
+        observer.add(frame.time, frame.image, small, sampled, new_shot)
+        if sampled:
             next_sample = frame.time + 1.0 / options.sample_fps
             times.append(frame.time)
             brightness.append(_luma(frame.image))
@@ -113,14 +120,22 @@ def analyse(path: str, options: Options = Options(), encoder: Optional[Encoder] 
     flush()
     duration = max(info.duration or 0.0, last_time + 1.0 / info.fps)
     shots = detector.finish(duration)
-    analysis = Analysis(info, duration, shots, np.array(times), np.concatenate(features),
-                        np.concatenate(probs), np.array(brightness, np.float32))
+    arrays = {"duration": np.array(duration), "shots": np.array([[s.start, s.end] for s in shots]),
+              "times": np.array(times), "features": np.concatenate(features).astype(np.float16),
+              "probs": np.concatenate(probs).astype(np.float16),
+              "brightness": np.array(brightness, np.float32),
+              "ocr": np.array(json.dumps(observer.ocr)), **observer.arrays()}
     if key:
-        cache.save("analysis", key, {
-            "duration": np.array(duration), "shots": np.array([[s.start, s.end] for s in shots]),
-            "times": analysis.times, "features": analysis.features.astype(np.float16),
-            "probs": analysis.probs.astype(np.float16), "brightness": analysis.brightness})
-    return analysis
+        cache.save("analysis", key, arrays)
+    return _from_arrays(info, arrays)
+
+
+def _from_arrays(info: VideoInfo, a: dict) -> Analysis:
+    named = {"duration", "shots", "times", "features", "probs", "brightness", "ocr"}
+    return Analysis(info, float(a["duration"]), [Shot(float(s), float(e)) for s, e in a["shots"]],
+                    a["times"], a["features"].astype(np.float32), a["probs"].astype(np.float32),
+                    a["brightness"], {k: v for k, v in a.items() if k not in named},
+                    json.loads(str(a["ocr"])))
 
 
 def get_narrator(name: str):
@@ -132,11 +147,12 @@ def get_narrator(name: str):
 def describe_video(path: str, options: Options = Options()) -> Result:
     narrator = get_narrator(options.narrator)
     analysis = analyse(path, options)
-    facts = [shot_facts(analysis.probs[idx], analysis.brightness[idx])
-             for idx in map(analysis.frames_in, analysis.shots)]
+    facts = [shot_facts(analysis, shot) for shot in analysis.shots]
+    segments = technical_segments(analysis, facts)
+    link_similar_shots(analysis, facts)
     sentences = narrator.narrate(facts)
     spans = [Span(s.start, s.end, said) for s, said in zip(analysis.shots, sentences)]
     cues = make_cues(spans, analysis.duration, analysis.info.fps, options.rules)
     model = {"narrator": narrator.name, "encoder": options.encoder,
              "sample_fps": options.sample_fps, "vidcap": __version__}
-    return Result(analysis.info, analysis.duration, analysis.shots, facts, cues, model)
+    return Result(analysis.info, analysis.duration, analysis.shots, facts, cues, model, segments)

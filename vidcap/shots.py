@@ -7,7 +7,7 @@ import cv2
 from scenedetect import FrameTimecode
 from scenedetect.detectors import ContentDetector, ThresholdDetector
 
-from .decode import Frame
+import numpy as np
 
 
 @dataclass
@@ -24,6 +24,13 @@ class ShotSettings:
     detect_width: int = 256  # frames are shrunk to this width first, as SceneManager does
 
 
+def shrink(image: np.ndarray, width: int = ShotSettings.detect_width) -> np.ndarray:
+    if image.shape[1] <= width:
+        return image
+    height = max(2, round(image.shape[0] * width / image.shape[1]))
+    return cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR)
+
+
 class ShotDetector:
     """Push frames in decode order; `cuts` holds the times where a new shot begins."""
 
@@ -37,17 +44,13 @@ class ShotDetector:
         self.cuts: list[float] = []
         self.last_time = 0.0
 
-    def push(self, frame: Frame) -> bool:
-        """Feed one frame; True when a cut was found at this frame."""
-        image = frame.image
-        if image.shape[1] > self.settings.detect_width:
-            height = max(2, round(image.shape[0] * self.settings.detect_width / image.shape[1]))
-            image = cv2.resize(image, (self.settings.detect_width, height), interpolation=cv2.INTER_LINEAR)
-        timecode = FrameTimecode(float(frame.time), self.fps)
-        found = [c.seconds for d in self.detectors for c in d.process_frame(timecode, image)]
-        self.last_time = frame.time
+    def push(self, time: float, small: np.ndarray) -> bool:
+        """Feed one frame, shrunk by `shrink`; True when a cut was found at this frame."""
+        timecode = FrameTimecode(float(time), self.fps)
+        found = [c.seconds for d in self.detectors for c in d.process_frame(timecode, small)]
+        self.last_time = time
         self._add(found)
-        return any(abs(t - frame.time) < 1e-6 for t in found)
+        return any(abs(t - time) < 1e-6 for t in found)
 
     def _add(self, times):
         for t in times:

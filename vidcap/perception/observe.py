@@ -1,0 +1,78 @@
+"""Everything measured on frames during the one decode pass, besides shots and CNN features:
+per decoded frame, luma statistics (black frames, fades); per sampled frame, faces, camera
+motion, colour, colour bars and a text check; and OCR on the frame most likely to hold text in
+each stretch of up to `ocr_window` seconds of a shot, so that reading costs little."""
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from .motion import global_motion
+from .people import find_faces
+from .setting import colour_stats
+from .technical import is_colour_bars
+from .text import read_text, text_candidates
+
+MOTION_GAP = 3  # frames between the two frames that motion is measured on
+
+SAMPLED = ("faces", "face_height", "dx", "dy", "zoom", "moving", "sky", "green", "water",
+           "text_chars", "bars")
+
+
+@dataclass
+class FrameObserver:
+    ocr_window: float = 4.0
+    every: dict = field(default_factory=lambda: {"time": [], "luma": [], "spread": []})
+    sampled: dict = field(default_factory=lambda: {k: [] for k in SAMPLED})
+    ocr: list = field(default_factory=list)  # [{"time", "lines": [...]}]
+    _recent: deque = field(default_factory=lambda: deque(maxlen=MOTION_GAP + 1))
+    _window: dict = field(default_factory=dict)
+
+    def add(self, time: float, image: np.ndarray, small: np.ndarray, sampled: bool, new_shot: bool):
+        small_gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+        mean, std = cv2.meanStdDev(small_gray)
+        self.every["time"].append(time)
+        self.every["luma"].append(float(mean[0, 0]))
+        self.every["spread"].append(float(std[0, 0]))
+        if new_shot:
+            self._recent.clear()
+            self.flush_ocr()
+        self._recent.append((time, small_gray))
+        if sampled:
+            self._sample(time, image, small)
+
+    def _sample(self, time, image, small):
+        gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        faces = find_faces(gray)
+        if len(self._recent) > MOTION_GAP:
+            (t0, before), (t1, after) = self._recent[0], self._recent[-1]
+            motion = global_motion(before, after, t1 - t0)
+        else:
+            motion = (np.nan,) * 4
+        boxes = text_candidates(gray)
+        chars = sum(b[4] for b in boxes)
+        values = [len(faces), max((f[3] for f in faces), default=0) / gray.shape[0], *motion,
+                  *colour_stats(small), chars, is_colour_bars(small)]
+        for key, value in zip(SAMPLED, values):
+            self.sampled[key].append(float(value))
+        if self._window and time - self._window["start"] >= self.ocr_window:
+            self.flush_ocr()
+        if not self._window:
+            self._window = {"start": time, "chars": 0}
+        if chars > self._window["chars"]:
+            self._window.update(chars=chars, time=time, image=image.copy(), boxes=boxes)
+
+    def flush_ocr(self):
+        if self._window.get("chars"):
+            lines = read_text(self._window["image"], self._window["boxes"])
+            self.ocr.append({"time": self._window["time"], "lines": lines})
+        self._window = {}
+
+    def arrays(self) -> dict:
+        self.flush_ocr()
+        out = {f"every_{k}": np.array(v, np.float32 if k != "time" else np.float64)
+               for k, v in self.every.items()}
+        out.update({k: np.array(v, np.float32) for k, v in self.sampled.items()})
+        return out

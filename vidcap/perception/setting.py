@@ -1,0 +1,43 @@
+"""Setting from colour statistics: sky at the top, vegetation and water at the bottom."""
+
+import cv2
+import numpy as np
+
+
+def colour_stats(image: np.ndarray) -> tuple[float, float, float]:
+    """(sky, green, water): shares of pixels that look like open sky in the top third,
+    vegetation in the bottom half and water (blue) in the bottom half."""
+    small = cv2.resize(image, (64, 36), interpolation=cv2.INTER_AREA)
+    hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
+    hue, sat, val = hsv[..., 0].astype(int), hsv[..., 1].astype(int), hsv[..., 2].astype(int)
+    top, bottom = slice(0, 12), slice(18, 36)
+    sky = ((hue[top] >= 90) & (hue[top] <= 130) & (sat[top] > 40) & (val[top] > 120)) | \
+          ((sat[top] < 25) & (val[top] > 200))
+    green = (hue[bottom] >= 30) & (hue[bottom] <= 85) & (sat[bottom] > 60) & (val[bottom] > 50)
+    water = (hue[bottom] >= 90) & (hue[bottom] <= 125) & (sat[bottom] > 70) & (val[bottom] > 60)
+    return float(sky.mean()), float(green.mean()), float(water.mean())
+
+
+def describe_setting(sky: np.ndarray, green: np.ndarray, water: np.ndarray, kinds: dict,
+                     concept_names: list[str], lighting: str) -> dict:
+    """Indoors or outdoors, day or night, and a setting noun where the evidence is clear."""
+    sky, green, water = (float(np.mean(a)) if len(a) else 0.0 for a in (sky, green, water))
+    outdoor_evidence = sky + green + water + kinds.get("vehicle", 0) + kinds.get("place", 0)
+    place = None
+    if {"a car", "a taxi", "a bus", "a truck", "a van", "a tram", "a vehicle", "a bicycle",
+            "traffic lights", "a street sign", "a scooter"} & set(concept_names):
+        place = "a street"
+    elif {"a stage", "a restaurant", "a library", "a shop", "a church", "a cinema"} & set(concept_names):
+        place = next(n for n in concept_names if n in {"a stage", "a restaurant", "a library",
+                                                       "a shop", "a church", "a cinema"})
+    elif green > 0.35:
+        place = "a meadow" if green > 0.5 else "a field"
+    elif water > 0.35:
+        place = "water"
+    outdoors = place in {"a street", "a meadow", "a field", "water"} or outdoor_evidence > 0.5
+    indoors = place in {"a stage", "a restaurant", "a library", "a shop", "a church", "a cinema"} \
+        or (not outdoors and outdoor_evidence < 0.1 and kinds.get("object", 0) > 0.3)
+    where = "outdoors" if outdoors else "indoors" if indoors else "unknown"
+    time_of_day = ("night" if lighting == "dark" else "day") if where == "outdoors" else "unknown"
+    return {"where": where, "time_of_day": time_of_day, "place": place,
+            "sky": round(sky, 2), "green": round(green, 2), "water": round(water, 2)}

@@ -1,0 +1,59 @@
+"""Technical segments, as cloud video services report them: black frames, fades to and from
+black, colour bars. (End credits need the text and motion findings: see facts.py.)"""
+
+import numpy as np
+
+BLACK_LUMA = 20.0  # mean 8-bit luma of a black frame...
+BLACK_SPREAD = 10.0  # ...whose pixels hardly vary
+MIN_FADE_FRAMES = 5
+
+
+def black_segments(times: np.ndarray, luma: np.ndarray, spread: np.ndarray, end: float) -> list[dict]:
+    """Runs of black frames as {"start", "end"}, the end being the first non-black frame's time."""
+    black = (luma < BLACK_LUMA) & (spread < BLACK_SPREAD)
+    segments, start = [], None
+    for i, is_black in enumerate(black):
+        if is_black and start is None:
+            start = i
+        elif not is_black and start is not None:
+            segments.append((start, i))
+            start = None
+    if start is not None:
+        segments.append((start, len(black)))
+    return [{"start": float(times[a]), "end": float(times[b]) if b < len(times) else end,
+             "first": a, "stop": b} for a, b in segments]
+
+
+def fades(times: np.ndarray, luma: np.ndarray, blacks: list[dict]) -> list[dict]:
+    """Fades out into and in from each black segment: luma falling steadily to black, or rising
+    steadily from it, over at least MIN_FADE_FRAMES frames."""
+    found = []
+    for seg in blacks:
+        i = seg["first"]
+        while i > 0 and luma[i - 1] > luma[i] - 0.5 and luma[i - 1] < luma[max(i - 2, 0)] + 0.5 \
+                and luma[i - 1] - luma[seg["first"]] < 255:
+            i -= 1
+        if seg["first"] - i >= MIN_FADE_FRAMES:
+            found.append({"type": "fade out", "start": float(times[i]), "end": seg["start"]})
+        j = seg["stop"]
+        while j + 1 < len(luma) and luma[j + 1] > luma[j] + 0.5:
+            j += 1
+        if j - seg["stop"] >= MIN_FADE_FRAMES:
+            found.append({"type": "fade in", "start": seg["end"], "end": float(times[j])})
+    return found
+
+
+def is_colour_bars(image: np.ndarray) -> bool:
+    """SMPTE/EBU-style bars: the upper part is vertical stripes of saturated, distinct colours."""
+    h, w = image.shape[:2]
+    top = image[: int(h * 0.6)].astype(np.float32)
+    if top.std(axis=0).mean() > 12:  # columns must not change from row to row
+        return False
+    row = top.mean(axis=0)  # (w, 3)
+    blocks = np.array_split(row, 7)
+    colours = np.array([b.mean(axis=0) for b in blocks])
+    if max(b.std(axis=0).max() for b in blocks) > 40:
+        return False
+    distinct = min(np.linalg.norm(colours[i] - colours[i + 1]) for i in range(6))
+    saturation = (colours.max(axis=1) - colours.min(axis=1)).mean()
+    return distinct > 30 and saturation > 60

@@ -1,0 +1,84 @@
+"""On-screen text: a cheap text-presence check on every sampled frame, then PP-OCRv4 (the ONNX
+models bundled in rapidocr-onnxruntime) only where text is likely. PP-OCR's detector can miss a
+low-contrast sign that its recogniser reads fine, so the check's own candidate boxes are also
+read directly."""
+
+import re
+from functools import lru_cache
+
+import cv2
+import numpy as np
+
+MIN_SCORE = 0.8
+
+
+def text_candidates(gray: np.ndarray) -> list[tuple[int, int, int, int, int]]:
+    """Boxes (x, y, w, h, characters) that look like a line of text: at least two
+    character-sized, high-contrast blobs of similar height side by side."""
+    h, w = gray.shape
+    gradient = cv2.morphologyEx(gray, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
+    _, mask = cv2.threshold(gradient, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    if mask.mean() > 0.35 * 255:  # texture everywhere: no text line stands out
+        return []
+    joined = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 1)))
+    contours, _ = cv2.findContours(joined, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    boxes = []
+    for contour in contours:
+        x, y, bw, bh = cv2.boundingRect(contour)
+        if not (7 <= bh <= 0.35 * h and bw >= 2.0 * bh and bw < 0.98 * w):
+            continue
+        count, _, stats, _ = cv2.connectedComponentsWithStats(mask[y:y + bh, x:x + bw])
+        heights = stats[1:, cv2.CC_STAT_HEIGHT]
+        widths = stats[1:, cv2.CC_STAT_WIDTH]
+        chars = int(np.sum((heights >= 0.4 * bh) & (widths <= 1.5 * bh) & (widths >= 2)))
+        if chars >= 2:
+            boxes.append((x, y, bw, bh, chars))
+    return boxes
+
+
+@lru_cache(maxsize=1)
+def _engine():
+    import logging
+
+    from rapidocr_onnxruntime import RapidOCR
+
+    logging.getLogger("RapidOCR").setLevel(logging.ERROR)
+    return RapidOCR(intra_op_num_threads=2, inter_op_num_threads=1)
+
+
+def _clean(text: str) -> str:
+    # The bundled recogniser also knows Chinese; films here are read in Latin script.
+    text = re.sub(r"[^\x20-\x7e\u00c0-\u024f’‘“”—–]", "", text)
+    return " ".join(text.split())
+
+
+def read_text(image: np.ndarray, boxes: list[tuple[int, int, int, int, int]]) -> list[dict]:
+    """Lines of text in a BGR frame: {"text", "score", "box": [x, y, w, h] in frame fractions}."""
+    h, w = image.shape[:2]
+    scale = max(1.0, 480 / h)  # small frames read better enlarged
+    big = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC) if scale > 1 else image
+    engine = _engine()
+    found = []
+    result, _ = engine(big)
+    for quad, text, score in result or []:
+        xs, ys = [p[0] / scale for p in quad], [p[1] / scale for p in quad]
+        found.append((_clean(text), float(score), (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))))
+    crops, kept = [], []
+    for x, y, bw, bh, _ in boxes:
+        pad = max(2, bh // 3)
+        x0, y0 = max(0, x - pad), max(0, y - pad)
+        crop = image[y0:y + bh + pad, x0:x + bw + pad]
+        crops.append(cv2.resize(crop, None, fx=48 / crop.shape[0], fy=48 / crop.shape[0],
+                                interpolation=cv2.INTER_CUBIC))
+        kept.append((x, y, bw, bh))
+    if crops:
+        recognised, _ = engine.text_rec(crops)
+        found += [(_clean(r[0]), float(r[1]), box) for r, box in zip(recognised, kept)]
+    lines = {}
+    for text, score, (x, y, bw, bh) in found:
+        if score >= MIN_SCORE and sum(c.isalnum() for c in text) >= 2:
+            key = text.upper()
+            if key not in lines or lines[key]["score"] < score:
+                lines[key] = {"text": text, "score": round(score, 3),
+                              "box": [round(x / w, 3), round(y / h, 3), round(bw / w, 3), round(bh / h, 3)]}
+    return list(lines.values())
