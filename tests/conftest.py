@@ -58,3 +58,32 @@ def bikes_copy(real, tmp_path):
     path = tmp_path / "bikes.mp4"
     shutil.copyfile(real["bikes"], path)
     return str(path)
+
+
+@pytest.fixture(scope="session")
+def scenes(tmp_path_factory):
+    """Generated clips with known perception facts: name -> path."""
+    import cv2
+    import numpy as np
+    import skimage.data
+
+    d = tmp_path_factory.mktemp("scenes")
+    p = {n: str(d / f"{n}.mp4") for n in ("title", "pan_right", "pan_left", "black", "credits", "face", "bars")}
+    size = (320, 240)
+    card = synth.text_card(["THE LONG NIGHT"], size, font_size=30)
+    still = synth.texture(*size, seed=1)
+    synth.make_drawn_video(p["title"], lambda i, t: card if t < 2 else still, 100)
+    wide = synth.texture(1400, 240, seed=2)
+    synth.make_drawn_video(p["pan_right"], lambda i, t: wide[:, 4 * i: 4 * i + 320], 75)
+    synth.make_drawn_video(p["pan_left"], lambda i, t: wide[:, 400 - 4 * i: 720 - 4 * i], 75)
+    other = synth.texture(*size, seed=3)
+    black = np.zeros((240, 320, 3), np.uint8)
+    synth.make_drawn_video(p["black"], lambda i, t: still if i < 50 else black if i < 75 else other, 125)
+    names = ["Directed by", "Anna Kowalski", "Music", "John Berg", "Camera", "Lena Ortiz"]
+    synth.make_drawn_video(p["credits"], lambda i, t: synth.text_card(names, size, 24, top=int(240 - 40 * t)), 175)
+    face = cv2.resize(skimage.data.astronaut()[:, :, ::-1], (240, 240))
+    framed = np.zeros((240, 320, 3), np.uint8)
+    framed[:, 40:280] = face
+    synth.make_drawn_video(p["face"], lambda i, t: framed, 50)
+    synth.make_cuts_video(p["bars"], [2.0, 2.0], sources=["smptebars", "testsrc2"])
+    return p

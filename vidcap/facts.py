@@ -136,14 +136,11 @@ def text_kind(box: list[float], size_share: float) -> str:
 
 
 def shot_text(ocr: list[dict], shot) -> list[dict]:
-    lines = {}
-    for entry in ocr:
-        if shot.start - 1e-6 <= entry["time"] < shot.end - 1e-6:
-            for line in entry["lines"]:
-                key = line["text"].upper()
-                if key not in lines or lines[key]["score"] < line["score"]:
-                    lines[key] = line
-    ordered = sorted(lines.values(), key=lambda l: (round(l["box"][1], 1), l["box"][0]))
+    from .perception.text import best_readings
+
+    lines = [line for entry in ocr if shot.start - 1e-6 <= entry["time"] < shot.end - 1e-6
+             for line in entry["lines"]]
+    ordered = sorted(best_readings(lines), key=lambda l: (round(l["box"][1], 1), l["box"][0]))
     return [{"text": l["text"], "kind": text_kind(l["box"], l["box"][2]), "score": l["score"],
              "box": l["box"]} for l in ordered]
 

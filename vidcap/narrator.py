@@ -79,9 +79,10 @@ class RulesNarrator:
             return ["Colour bars."]
         if "black" in facts.segments:
             return ["A black screen."]
-        out = []
         if "credits" in facts.segments:
-            out.append("The end credits roll.")
+            names = " / ".join(line["text"] for line in facts.text[:2])
+            return ["The end credits roll.", f'They read "{names}".']
+        out = []
         titles = quoted(facts, "title")
         if titles:
             out.append(f'Title: "{" ".join(titles)}"')
@@ -93,8 +94,7 @@ class RulesNarrator:
         out += [f'A sign reads "{t}".' for t in quoted(facts, "sign")]
         out += [f'A caption reads "{t}".' for t in quoted(facts, "caption")]
         camera = facts.camera
-        if camera.get("camera") not in (None, "unknown", "static") and camera.get("confidence", 0) >= 0.6 \
-                and "credits" not in facts.segments:
+        if camera.get("camera") not in (None, "unknown", "static") and camera.get("confidence", 0) >= 0.6:
             verb, direction = camera["camera"].split()
             out.append(f"The camera {verb}s {direction}.")
         elif camera.get("camera") == "static" and camera.get("subject_moving") and not out:

@@ -39,7 +39,10 @@ class ShotDetector:
         self.settings = settings
         self.detectors = [
             ContentDetector(threshold=settings.cut_threshold, min_scene_len=settings.min_shot),
-            ThresholdDetector(threshold=settings.fade_threshold, min_scene_len=settings.min_shot),
+            # The cut goes where the picture comes back, not mid-black: a title card on black is
+            # then one shot, not two.
+            ThresholdDetector(threshold=settings.fade_threshold, min_scene_len=settings.min_shot,
+                              fade_bias=1.0),
         ]
         self.cuts: list[float] = []
         self.last_time = 0.0

@@ -2,7 +2,10 @@
 non-square pixels, start offsets. Made with ffmpeg's lavfi sources, so no data is downloaded."""
 
 import subprocess
-from typing import Sequence
+from typing import Callable, Optional, Sequence
+
+import cv2
+import numpy as np
 
 from .decode import ffmpeg_exe
 
@@ -56,3 +59,49 @@ def remux(src: str, path: str, rotation: float = 0, start: float = 0, sar: str =
 
 def make_audio_only(path: str, seconds: float = 1.0):
     run_ffmpeg(["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}", "-c:a", "aac", path])
+
+
+def make_drawn_video(path: str, draw: Callable[[int, float], np.ndarray], frames: int,
+                     size: tuple[int, int] = (320, 240), fps: float = 25):
+    """Frames drawn in Python (draw(index, time) -> BGR array of `size`), encoded with x264."""
+    w, h = size
+    proc = subprocess.Popen([ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+                             "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", f"{w}x{h}", "-r", str(fps),
+                             "-i", "pipe:", "-c:v", "libx264", "-preset", "veryfast",
+                             "-pix_fmt", "yuv420p", path], stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    for i in range(frames):
+        proc.stdin.write(np.ascontiguousarray(draw(i, i / fps), np.uint8).tobytes())
+    proc.stdin.close()
+    if proc.wait() != 0:
+        raise RuntimeError(f"ffmpeg failed: {proc.stderr.read().decode()[-500:]}")
+
+
+def texture(width: int, height: int, seed: int = 0) -> np.ndarray:
+    """A canvas of random shapes: plenty of corners for motion tracking, no text."""
+    rng = np.random.default_rng(seed)
+    canvas = np.full((height, width, 3), 90, np.uint8)
+    for _ in range(width * height // 900):
+        colour = tuple(int(c) for c in rng.integers(0, 255, 3))
+        x, y = int(rng.integers(0, width)), int(rng.integers(0, height))
+        if rng.random() < 0.5:
+            cv2.rectangle(canvas, (x, y), (x + int(rng.integers(5, 30)), y + int(rng.integers(5, 30))), colour, -1)
+        else:
+            cv2.circle(canvas, (x, y), int(rng.integers(3, 15)), colour, -1)
+    return canvas
+
+
+def text_card(lines: Sequence[str], size: tuple[int, int] = (320, 240), font_size: int = 28,
+              background: int = 0, top: Optional[int] = None) -> np.ndarray:
+    """White lines of text centred on a plain background, in Pillow's bundled FreeType font."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    w, h = size
+    font = ImageFont.load_default(size=font_size)
+    line_height = int(font_size * 1.6)
+    card = Image.new("RGB", (w, h), (background,) * 3)
+    draw = ImageDraw.Draw(card)
+    y = top if top is not None else (h - line_height * len(lines)) // 2
+    for i, line in enumerate(lines):
+        left, _, right, _ = draw.textbbox((0, 0), line, font=font)
+        draw.text(((w - (right - left)) // 2, y + i * line_height), line, font=font, fill=(255, 255, 255))
+    return np.asarray(card)[:, :, ::-1].copy()

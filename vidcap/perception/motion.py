@@ -27,7 +27,7 @@ def global_motion(before: np.ndarray, after: np.ndarray, dt: float) -> tuple[flo
         return (np.nan,) * 4
     inside = inliers.ravel() == 1
     spread = np.ptp(src[inside], axis=0) / [w, h] if inside.sum() >= 6 else np.zeros(2)
-    if inside.mean() < 0.5 or spread.min() < 0.4:
+    if inside.mean() < 0.5 or spread.max() < 0.5 or spread.min() < 0.25:
         # The fitted motion lives in one corner of the frame: an object moving, not the camera.
         displacement = np.linalg.norm(dst - src, axis=1)
         return 0.0, 0.0, 0.0, float(np.mean(displacement > max(1.0, 0.01 * w)))

@@ -13,8 +13,8 @@ MIN_SCORE = 0.8
 
 
 def text_candidates(gray: np.ndarray) -> list[tuple[int, int, int, int, int]]:
-    """Boxes (x, y, w, h, characters) that look like a line of text: at least two
-    character-sized, high-contrast blobs of similar height side by side."""
+    """Boxes (x, y, w, h, estimated characters) that look like a line of text: a wide, short
+    run of high-contrast edges with many vertical strokes across it."""
     h, w = gray.shape
     gradient = cv2.morphologyEx(gray, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
     _, mask = cv2.threshold(gradient, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
@@ -27,11 +27,11 @@ def text_candidates(gray: np.ndarray) -> list[tuple[int, int, int, int, int]]:
         x, y, bw, bh = cv2.boundingRect(contour)
         if not (7 <= bh <= 0.35 * h and bw >= 2.0 * bh and bw < 0.98 * w):
             continue
-        count, _, stats, _ = cv2.connectedComponentsWithStats(mask[y:y + bh, x:x + bw])
-        heights = stats[1:, cv2.CC_STAT_HEIGHT]
-        widths = stats[1:, cv2.CC_STAT_WIDTH]
-        chars = int(np.sum((heights >= 0.4 * bh) & (widths <= 1.5 * bh) & (widths >= 2)))
-        if chars >= 2:
+        # Text has many strokes: count rising edges along the middle rows of the run.
+        band = mask[y + bh // 3: y + bh - bh // 3, x:x + bw] > 0
+        strokes = np.mean(np.sum(band[:, 1:] & ~band[:, :-1], axis=1))
+        chars = int(round(bw / (0.6 * bh)))
+        if chars >= 2 and strokes >= 0.8 * chars:
             boxes.append((x, y, bw, bh, chars))
     return boxes
 
@@ -74,11 +74,35 @@ def read_text(image: np.ndarray, boxes: list[tuple[int, int, int, int, int]]) ->
     if crops:
         recognised, _ = engine.text_rec(crops)
         found += [(_clean(r[0]), float(r[1]), box) for r, box in zip(recognised, kept)]
-    lines = {}
-    for text, score, (x, y, bw, bh) in found:
-        if score >= MIN_SCORE and sum(c.isalnum() for c in text) >= 2:
-            key = text.upper()
-            if key not in lines or lines[key]["score"] < score:
-                lines[key] = {"text": text, "score": round(score, 3),
-                              "box": [round(x / w, 3), round(y / h, 3), round(bw / w, 3), round(bh / h, 3)]}
-    return list(lines.values())
+    lines = [{"text": text, "score": round(score, 3),
+              "box": [round(x / w, 3), round(y / h, 3), round(bw / w, 3), round(bh / h, 3)]}
+             for text, score, (x, y, bw, bh) in found
+             if score >= MIN_SCORE and sum(c.isalnum() for c in text) >= 2]
+    return _drop_fragments(best_readings(lines))
+
+
+def reading_key(text: str) -> str:
+    return "".join(text.upper().split())
+
+
+def best_readings(lines: list[dict]) -> list[dict]:
+    """One reading per line of text. The recogniser sometimes loses the space between two words
+    and never invents one, so the reading with more spaces wins, then the surer one."""
+    best = {}
+    for line in lines:
+        key = reading_key(line["text"])
+        rank = (line["text"].count(" "), line["score"])
+        if key not in best or rank > (best[key]["text"].count(" "), best[key]["score"]):
+            best[key] = line
+    return list(best.values())
+
+
+def _drop_fragments(lines: list[dict]) -> list[dict]:
+    """A word read from a candidate box is often a piece of a line the detector read whole."""
+    kept = []
+    for line in sorted(lines, key=lambda l: -len(l["text"])):
+        y, h = line["box"][1], line["box"][3]
+        part = reading_key(line["text"])
+        if not any(part in reading_key(k["text"]) and abs(k["box"][1] - y) < max(h, k["box"][3]) for k in kept):
+            kept.append(line)
+    return kept

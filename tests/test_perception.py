@@ -1,0 +1,68 @@
+import pytest
+
+from test_cues import check_rules
+from vidcap.pipeline import Options, describe_video
+
+
+@pytest.fixture(scope="module")
+def described(scenes):
+    return {name: describe_video(path, Options(sample_fps=4)) for name, path in scenes.items()}
+
+
+def test_title_card_is_read_exactly(described):
+    result = described["title"]
+    assert [s.start for s in result.shots] == pytest.approx([0, 2.0], abs=0.05)
+    assert [(t["text"], t["kind"]) for t in result.facts[0].text] == [("THE LONG NIGHT", "title")]
+    assert result.cues[0].text.replace("\n", " ").startswith('Title: "THE LONG NIGHT"')
+
+
+@pytest.mark.parametrize("name, camera", [("pan_right", "pan right"), ("pan_left", "pan left")])
+def test_pan_direction(described, name, camera):
+    facts = described[name].facts
+    assert len(facts) == 1 and facts[0].camera["camera"] == camera
+    assert f"The camera pans {camera.split()[1]}." in described[name].cues[0].text.replace("\n", " ")
+
+
+def test_static_shot_is_static(described):
+    assert described["face"].facts[0].camera["camera"] == "static"
+
+
+def test_black_segment_within_one_frame(described):
+    blacks = [s for s in described["black"].segments if s["type"] == "black"]
+    assert len(blacks) == 1
+    assert blacks[0]["start"] == pytest.approx(2.0, abs=0.04)
+    assert blacks[0]["end"] == pytest.approx(3.0, abs=0.04)
+    assert any(c.text == "A black screen." for c in described["black"].cues)
+
+
+def test_fades_through_black(clips):
+    result = describe_video(clips["fade.mp4"])
+    kinds = {s["type"]: s for s in result.segments}
+    assert kinds["fade out"]["end"] == pytest.approx(3.0, abs=0.1)
+    assert kinds["fade in"]["start"] == pytest.approx(3.0, abs=0.1)
+
+
+def test_credit_roll(described):
+    result = described["credits"]
+    credits = [s for s in result.segments if s["type"] == "credits"]
+    assert len(credits) == 1 and credits[0]["end"] == pytest.approx(7.0, abs=0.05)
+    read = {t["text"] for f in result.facts for t in f.text}
+    assert {"Anna Kowalski", "John Berg"} <= read
+    assert "The end credits roll." in result.cues[0].text.replace("\n", " ")
+
+
+def test_colour_bars(described):
+    bars = [s for s in described["bars"].segments if s["type"] == "colour bars"]
+    assert len(bars) == 1 and bars[0]["start"] == 0 and bars[0]["end"] == pytest.approx(2.0, abs=0.3)
+    assert described["bars"].cues[0].text == "Colour bars."
+
+
+def test_a_real_face_is_a_person(described):
+    people = described["face"].facts[0].people
+    assert people["count"] == 1 and people["framing"] in {"close-up", "person"}
+    assert "gender" not in people and "age" not in people
+
+
+def test_every_cue_still_meets_the_rules(described):
+    for result in described.values():
+        check_rules(result.cues, result.duration, result.info.fps)
