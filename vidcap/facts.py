@@ -4,9 +4,9 @@ These records are the interface between perception and the narrator: the rule na
 them into sentences, and the LSTM narrator reads them beside the CNN features."""
 
 from dataclasses import dataclass, field
-from typing import Optional
 from functools import lru_cache
 from importlib import resources
+from typing import Optional
 
 import numpy as np
 

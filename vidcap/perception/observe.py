@@ -41,11 +41,11 @@ class FrameObserver:
             self.flush_ocr()
         self._recent.append((time, small_gray))
         if sampled:
-            self._sample(time, image, small)
+            self._sample(time, image, small, small_gray)
 
-    def _sample(self, time, image, small):
+    def _sample(self, time, image, small, small_gray):
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-        faces = find_faces(gray)
+        faces = find_faces(small_gray)
         if len(self._recent) > MOTION_GAP:
             (t0, before), (t1, after) = self._recent[0], self._recent[-1]
             motion = global_motion(before, after, t1 - t0)
@@ -53,7 +53,7 @@ class FrameObserver:
             motion = (np.nan,) * 4
         boxes = text_candidates(gray)
         chars = sum(b[4] for b in boxes)
-        values = [len(faces), max((f[3] for f in faces), default=0) / gray.shape[0], *motion,
+        values = [len(faces), max((f[3] for f in faces), default=0) / small_gray.shape[0], *motion,
                   *colour_stats(small), chars, is_colour_bars(small)]
         for key, value in zip(SAMPLED, values):
             self.sampled[key].append(float(value))

@@ -14,9 +14,9 @@ def _face_cascade() -> cv2.CascadeClassifier:
     return cascade
 
 
-def find_faces(gray: np.ndarray, min_size: int = 20) -> list[tuple[int, int, int, int]]:
-    """Frontal faces as (x, y, w, h) boxes in a grayscale frame."""
-    faces = _face_cascade().detectMultiScale(gray, scaleFactor=1.15, minNeighbors=6,
+def find_faces(gray: np.ndarray, min_size: int = 16) -> list[tuple[int, int, int, int]]:
+    """Frontal faces as (x, y, w, h) boxes in a small (about 256 wide) grayscale frame."""
+    faces = _face_cascade().detectMultiScale(gray, scaleFactor=1.2, minNeighbors=4,
                                              minSize=(min_size, min_size))
     return [tuple(int(v) for v in f) for f in faces]
 

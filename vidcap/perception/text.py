@@ -53,32 +53,34 @@ def _clean(text: str) -> str:
 
 
 def read_text(image: np.ndarray, boxes: list[tuple[int, int, int, int, int]]) -> list[dict]:
-    """Lines of text in a BGR frame: {"text", "score", "box": [x, y, w, h] in frame fractions}."""
+    """Lines of text in a BGR frame: {"text", "score", "box": [x, y, w, h] in frame fractions}.
+    The recogniser reads the candidate boxes first (cheap); only when it reads something does
+    the full detector run (costly), to find whole lines the boxes cut or missed."""
     h, w = image.shape[:2]
-    scale = max(1.0, 480 / h)  # small frames read better enlarged
-    big = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC) if scale > 1 else image
     engine = _engine()
-    found = []
-    result, _ = engine(big)
-    for quad, text, score in result or []:
-        xs, ys = [p[0] / scale for p in quad], [p[1] / scale for p in quad]
-        found.append((_clean(text), float(score), (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))))
-    crops, kept = [], []
+    crops = []
     for x, y, bw, bh, _ in boxes:
         pad = max(2, bh // 3)
-        x0, y0 = max(0, x - pad), max(0, y - pad)
-        crop = image[y0:y + bh + pad, x0:x + bw + pad]
+        crop = image[max(0, y - pad):y + bh + pad, max(0, x - pad):x + bw + pad]
         crops.append(cv2.resize(crop, None, fx=48 / crop.shape[0], fy=48 / crop.shape[0],
                                 interpolation=cv2.INTER_CUBIC))
-        kept.append((x, y, bw, bh))
-    if crops:
-        recognised, _ = engine.text_rec(crops)
-        found += [(_clean(r[0]), float(r[1]), box) for r, box in zip(recognised, kept)]
+    recognised = engine.text_rec(crops)[0] if crops else []
+    found = [(_clean(r[0]), float(r[1]), box[:4]) for r, box in zip(recognised, boxes)]
+    if not any(_readable(text, score) for text, score, _ in found):
+        return []
+    scale = max(1.0, 480 / h)  # small frames read better enlarged
+    big = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC) if scale > 1 else image
+    for quad, text, score in engine(big)[0] or []:
+        xs, ys = [p[0] / scale for p in quad], [p[1] / scale for p in quad]
+        found.append((_clean(text), float(score), (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))))
     lines = [{"text": text, "score": round(score, 3),
               "box": [round(x / w, 3), round(y / h, 3), round(bw / w, 3), round(bh / h, 3)]}
-             for text, score, (x, y, bw, bh) in found
-             if score >= MIN_SCORE and sum(c.isalnum() for c in text) >= 2]
+             for text, score, (x, y, bw, bh) in found if _readable(text, score)]
     return _drop_fragments(best_readings(lines))
+
+
+def _readable(text: str, score: float) -> bool:
+    return score >= MIN_SCORE and sum(c.isalnum() for c in text) >= 2
 
 
 def reading_key(text: str) -> str:
