@@ -68,7 +68,8 @@ def scenes(tmp_path_factory):
     import skimage.data
 
     d = tmp_path_factory.mktemp("scenes")
-    p = {n: str(d / f"{n}.mp4") for n in ("title", "pan_right", "pan_left", "black", "credits", "face", "bars")}
+    p = {n: str(d / f"{n}.mp4") for n in ("title", "pan_right", "pan_left", "black", "credits", "face",
+                                          "bars", "return")}
     size = (320, 240)
     card = synth.text_card(["THE LONG NIGHT"], size, font_size=30)
     still = synth.texture(*size, seed=1)
@@ -86,4 +87,5 @@ def scenes(tmp_path_factory):
     framed[:, 40:280] = face
     synth.make_drawn_video(p["face"], lambda i, t: framed, 50)
     synth.make_cuts_video(p["bars"], [2.0, 2.0], sources=["smptebars", "testsrc2"])
+    synth.make_drawn_video(p["return"], lambda i, t: framed if t < 2 or t >= 4 else other, 150)
     return p

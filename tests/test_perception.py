@@ -66,3 +66,9 @@ def test_a_real_face_is_a_person(described):
 def test_every_cue_still_meets_the_rules(described):
     for result in described.values():
         check_rules(result.cues, result.duration, result.info.fps)
+
+
+def test_a_shot_that_returns_is_linked_to_the_earlier_one(described):
+    result = described["return"]
+    assert [s.start for s in result.shots] == pytest.approx([0, 2, 4], abs=0.05)
+    assert [f.like_shot for f in result.facts] == [None, None, 0]

@@ -1,0 +1,60 @@
+from vidcap.facts import ShotFacts
+from vidcap.narrator import RulesNarrator
+
+
+def facts(**kw) -> ShotFacts:
+    f = ShotFacts()
+    for key, value in kw.items():
+        setattr(f, key, value)
+    return f
+
+
+FACE = dict(people={"count": 1, "framing": "close-up", "confidence": 0.9},
+            concepts=[{"name": "a person in a suit", "kind": "person", "score": 0.9}])
+MEADOW = dict(concepts=[{"name": "an animal", "kind": "animal", "score": 0.6}],
+              setting={"where": "outdoors", "place": "a meadow"})
+STREET = dict(concepts=[{"name": "a car", "kind": "vehicle", "score": 0.7}],
+              setting={"where": "outdoors", "place": "a street"})
+
+
+def narrate(*shots):
+    return RulesNarrator().narrate(list(shots))
+
+
+def test_general_to_specific_plain_words():
+    assert narrate(facts(**MEADOW)) == [["An animal in a meadow."]]
+    assert narrate(facts(**FACE)) == [["A close-up of a person in a suit."]]
+
+
+def test_says_nothing_when_unsure():
+    assert narrate(facts()) == [[]]
+
+
+def test_back_to_an_earlier_shot():
+    again = facts(**FACE, like_shot=0, likeness=0.95)
+    said = narrate(facts(**FACE), facts(**MEADOW), again)
+    assert said[2] == ["Back to the close-up of a person in a suit."]
+
+
+def test_a_new_scene_is_announced():
+    said = narrate(facts(**MEADOW), facts(**STREET))
+    assert said[1] == ["A new scene: a car in a street."]
+
+
+def test_unchanged_shots_say_the_same_so_their_cues_merge():
+    said = narrate(facts(**STREET), facts(**STREET))
+    assert said[0] == said[1]
+
+
+def test_text_camera_and_technical_segments():
+    title = facts(text=[{"text": "THE LONG NIGHT", "kind": "title", "score": 0.99, "box": [0.2, 0.4, 0.6, 0.1]}])
+    assert narrate(title) == [['Title: "THE LONG NIGHT"']]
+    sign = facts(**STREET, text=[{"text": "OPEN", "kind": "sign", "score": 0.9, "box": [0, 0, 0.1, 0.1]}],
+                 camera={"camera": "pan left", "confidence": 0.9})
+    assert narrate(sign) == [["A car in a street.", 'A sign reads "OPEN".', "The camera pans left."]]
+    assert narrate(facts(segments=["black"])) == [["A black screen."]]
+    assert narrate(facts(segments=["colour bars"])) == [["Colour bars."]]
+
+
+def test_dark_outdoor_shot_is_night():
+    assert narrate(facts(**STREET, lighting="dark")) == [["A car in a street, at night."]]
