@@ -7,6 +7,7 @@ import sys
 from . import __version__
 from .errors import VidcapError
 from .features import ENCODERS
+from .narrator import DEFAULT_NARRATOR
 from .writers import FORMATS
 
 
@@ -34,12 +35,82 @@ def build_parser() -> argparse.ArgumentParser:
     describe.add_argument("--decode-fps", type=_positive(float),
                           help="cap on decoded frames per second (default: every frame)")
     describe.add_argument("--encoder", choices=ENCODERS, default="efficientnet-lite0")
-    describe.add_argument("--narrator", default="rules", help="default: rules")
+    describe.add_argument("--narrator", default=DEFAULT_NARRATOR,
+                          help=f"'lstm' (the shipped model), 'rules' (its teacher) or a model folder "
+                               f"(default {DEFAULT_NARRATOR})")
     describe.add_argument("--no-cache", action="store_true", help="ignore the feature cache")
     describe.add_argument("--max-line-chars", type=_positive(int), default=42)
     describe.add_argument("--max-cps", type=_positive(float), default=17.0,
                           help="reading speed limit, characters per second")
+
+    train = sub.add_parser("train", help="train the LSTM narrator on videos with .srt beside them")
+    train.add_argument("data", help="folder of videos, each with a .srt of the same name")
+    train.add_argument("-o", "--output", required=True, help="model folder (resumed if it has a checkpoint)")
+    train.add_argument("--epochs", type=_positive(int), default=30)
+    train.add_argument("--lr", type=_positive(float), default=3e-3)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--sample-fps", type=_positive(float), default=2.0)
+
+    evaluate = sub.add_parser("eval", help="score narrators against reference .srt files")
+    evaluate.add_argument("data", help="folder of reference .srt files, each beside its video")
+    evaluate.add_argument("--videos", help="folder holding the videos, when not beside the .srt files")
+    evaluate.add_argument("--narrator", action="append", help="repeatable (default: lstm and rules)")
+    evaluate.add_argument("-o", "--output", help="write the scores as JSON here too")
+    evaluate.add_argument("--no-meteor", action="store_true", help="skip METEOR (it starts Java)")
+
+    convert = sub.add_parser("convert", help="caption datasets to the video + .srt layout")
+    convert.add_argument("format", choices=["msrvtt", "msvd", "activitynet"])
+    convert.add_argument("annotations")
+    convert.add_argument("videos", help="folder holding the dataset's video files")
+    convert.add_argument("output", help="folder to fill with links to the videos and .srt files")
+
+    generate = sub.add_parser("generate", help="make captioned videos with known content")
+    generate.add_argument("output")
+    generate.add_argument("--count", type=_positive(int), default=100)
+    generate.add_argument("--seed", type=int, default=0)
     return parser
+
+
+def run_train(args):
+    from .pipeline import Options
+    from .train import train
+
+    train(args.data, args.output, epochs=args.epochs, lr=args.lr, seed=args.seed,
+          options=Options(sample_fps=args.sample_fps))
+
+
+def run_eval(args):
+    import json
+
+    from .datasets import load_folder
+    from .evaluate import evaluate, table
+    from .pipeline import Options, describe_video
+    from .writers import atomic_write
+
+    videos = load_folder(args.data, args.videos)
+    rows = {}
+    for name in args.narrator or [DEFAULT_NARRATOR, "rules"]:
+        pairs = []
+        for video in videos:
+            result = describe_video(video.video, Options(narrator=name))
+            pairs.append((video.cues, [(c.start, c.end, c.text) for c in result.cues]))
+        rows[result.model["narrator"]] = evaluate(pairs, meteor=not args.no_meteor)
+    print(table(rows))
+    if args.output:
+        atomic_write(args.output, json.dumps(rows, indent=2) + "\n")
+
+
+def run_convert(args):
+    from .datasets import CONVERTERS
+
+    count = CONVERTERS[args.format](args.annotations, args.videos, args.output)
+    print(f"{args.output}: {count} captioned videos", file=sys.stderr)
+
+
+def run_generate(args):
+    from .synth import make_captioned_dataset
+
+    make_captioned_dataset(args.output, args.count, args.seed)
 
 
 def run_describe(args):
@@ -62,7 +133,8 @@ def run_describe(args):
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        {"describe": run_describe}[args.command](args)
+        {"describe": run_describe, "train": run_train, "eval": run_eval, "convert": run_convert,
+         "generate": run_generate}[args.command](args)
     except VidcapError as e:
         print(f"vidcap: error: {e}", file=sys.stderr)
         return 1

@@ -214,3 +214,42 @@ def link_similar_shots(analysis, shots_facts: list[ShotFacts], min_likeness: flo
         j = int(np.argmax(likeness))
         if likeness[j] >= min_likeness:
             facts.like_shot, facts.likeness = j, float(likeness[j])
+
+
+CAMERAS = ["static", "pan left", "pan right", "tilt up", "tilt down", "zoom in", "zoom out"]
+FRAMINGS = ["close-up", "person", "group", "crowd"]
+PLACES = ["a street", "a meadow", "a field", "water", "a stage", "a restaurant", "a library",
+          "a shop", "a church", "a cinema"]
+SEGMENTS = ["black", "fade in", "fade out", "colour bars", "credits"]
+TEXT_KINDS = ["title", "caption", "sign"]
+
+
+def fact_vector_size() -> int:
+    table = concept_table()
+    return (len(table.concepts) + len({c.kind for c in table.concepts}) + 1 + len(FRAMINGS)
+            + len(CAMERAS) + 1 + 2 + 2 + len(PLACES) + 2 + len(SEGMENTS) + len(TEXT_KINDS) + 3)
+
+
+def fact_vector(facts: ShotFacts, index: int) -> np.ndarray:
+    """A shot's facts as a fixed-size vector for the LSTM narrator (`index`: the shot's number,
+    to tell a return to the previous shot from a return to an earlier one)."""
+    table = concept_table()
+    names = [c.name for c in table.concepts]
+    concepts = np.zeros(len(names), np.float32)
+    for c in facts.concepts:
+        if c["name"] in names:
+            concepts[names.index(c["name"])] = c["score"]
+    kinds = [facts.kinds.get(k, 0.0) for k in sorted({c.kind for c in table.concepts})]
+    one_hot = lambda value, options: [float(value == o) for o in options]
+    people = facts.people
+    setting = facts.setting
+    like = facts.like_shot
+    parts = [concepts, kinds, [min(people.get("count", 0), 4) / 4], one_hot(people.get("framing"), FRAMINGS),
+             one_hot(facts.camera.get("camera"), CAMERAS), [float(facts.camera.get("subject_moving", False))],
+             one_hot(setting.get("where"), ["outdoors", "indoors"]),
+             one_hot(setting.get("time_of_day"), ["day", "night"]), one_hot(setting.get("place"), PLACES),
+             one_hot(facts.lighting, ["dark", "bright"]), [float(s in facts.segments) for s in SEGMENTS],
+             [float(any(t["kind"] == k for t in facts.text)) for k in TEXT_KINDS],
+             [float(like is not None and like == index - 1), float(like is not None and like < index - 1),
+              facts.likeness]]
+    return np.concatenate([np.asarray(p, np.float32) for p in parts])

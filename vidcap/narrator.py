@@ -5,6 +5,15 @@ seen, general to specific (setting, who, what), present tense, no guessed emotio
 on-screen text quoted. It abstains when the facts are weak, because a short true sentence beats
 a long wrong one, and it refers back: "back to ...", "a new scene: ..."."""
 
+import os
+import re
+from pathlib import Path
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+
+from .errors import VidcapError
 from .facts import ShotFacts
 
 PLACE_PREPOSITION = {"a stage": "on", "water": "by"}
@@ -68,7 +77,7 @@ def quoted(facts: ShotFacts, kind: str) -> list[str]:
 class RulesNarrator:
     name = "rules"
 
-    def narrate(self, shots: list[ShotFacts]) -> list[list[str]]:
+    def narrate(self, shots: list[ShotFacts], analysis=None) -> list[list[str]]:
         said: list[list[str]] = []
         for i, facts in enumerate(shots):
             said.append(self.describe(facts, shots[:i], said))
@@ -114,3 +123,128 @@ class RulesNarrator:
         if place and last_place and place != last_place:
             return "a new scene: " + phrase
         return phrase
+
+
+# --- the LSTM narrator -------------------------------------------------------------------------
+
+DEFAULT_MODEL = str(Path(__file__).resolve().parent.parent / "models" / "vidcap-lstm-v1")
+DEFAULT_NARRATOR = "rules"
+_QUOTED = re.compile(r'"([^"]*)"')
+_TOKEN = re.compile(r"<text\d>|[a-z0-9']+|[.,:;!?/]")
+
+
+def tokenize(sentences: list[str], texts: list[str]) -> list[str]:
+    """Lower-case word tokens; quoted on-screen text becomes <textN>, N its line in the shot's
+    facts, since the model cannot spell what OCR read but can say where it goes."""
+    def placeholder(match):
+        quoted = match.group(1)
+        return f" <text{texts.index(quoted)}> " if quoted in texts[:10] else " "
+    # Every sentence ends in a stop, so sentences can be told apart again after decoding.
+    ended = [s if s.rstrip().endswith((".", "!", "?")) else s.rstrip() + "." for s in sentences if s.strip()]
+    joined = _QUOTED.sub(placeholder, " ".join(ended))
+    return _TOKEN.findall(joined.replace("<TEXT", "<text").lower())
+
+
+def detokenize(tokens: list[str], texts: list[str]) -> list[str]:
+    """Tokens back to sentences, with on-screen text filled in and sentence case."""
+    text = ""
+    for token in tokens:
+        if token.startswith("<text"):
+            index = int(token[5:-1])
+            token = f'"{texts[index]}"' if index < len(texts) else ""
+        if not token:
+            continue
+        text += token if token in ".,:;!?" or not text else " " + token
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()]
+    return [sentence(s) if not s.endswith(":") else s[:1].upper() + s[1:] for s in sentences]
+
+
+@dataclass
+class NarrationState:
+    """Everything carried from one chunk of frames to the next."""
+    encoder: Optional[tuple] = None  # the encoder LSTM's (h, c)
+    shot: int = -1  # the shot whose frames are being gathered
+    outputs: list = field(default_factory=list)  # its encoder outputs so far
+    previous: list = field(default_factory=list)  # word ids of the last thing said
+
+
+class LstmNarrator:
+    def __init__(self, model, vocab: list[str], name: str, beam: int = 1, chunk: int = 256):
+        self.model, self.vocab, self.name = model, vocab, name
+        self.device = next(model.parameters()).device
+        self.index = {w: i for i, w in enumerate(vocab)}
+        self.beam, self.chunk = beam, chunk
+
+    @classmethod
+    def load(cls, folder: str = DEFAULT_MODEL, **kwargs) -> "LstmNarrator":
+        import torch
+
+        from .model import load_checkpoint
+
+        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        model, vocab, _ = load_checkpoint(folder, device)
+        return cls(model, vocab, f"lstm:{os.path.basename(os.path.normpath(folder))}", **kwargs)
+
+    def narrate(self, shots: list[ShotFacts], analysis) -> list[list[str]]:
+        return self.narrate_inputs(frame_inputs(analysis, shots), [[t["text"] for t in f.text] for f in shots])
+
+    def narrate_inputs(self, inputs, texts: list[list[str]]) -> list[list[str]]:
+        """Sentences per shot from frame_inputs(), `chunk` frames at a time, the state handed on."""
+        said: dict[int, list[str]] = {}
+        state = NarrationState()
+        for start in range(0, len(inputs[0]), self.chunk):
+            part = [a[start:start + self.chunk] for a in inputs]
+            state = self.narrate_frames(*part, texts, state, said)
+        self.finish(texts, state, said)
+        return [said.get(i, []) for i in range(len(texts))]
+
+    def narrate_frames(self, features, facts, starts, shot_ids, texts, state: NarrationState,
+                       said: dict) -> NarrationState:
+        """Encode one chunk of consecutive frames, continuing from `state`; every shot that ends
+        inside the chunk is described into `said`. Returns the state for the next chunk."""
+        import torch
+
+        as_tensor = lambda a: torch.as_tensor(a, dtype=torch.float32, device=self.device)[None]
+        with torch.inference_mode():
+            outputs, state.encoder = self.model.encode(as_tensor(features), as_tensor(facts),
+                                                       as_tensor(starts), state.encoder)
+        for output, shot in zip(outputs[0], shot_ids):
+            if shot != state.shot:
+                self.finish(texts, state, said)
+                state.shot, state.outputs = int(shot), []
+            state.outputs.append(output)
+        return state
+
+    def finish(self, texts, state: NarrationState, said: dict):
+        import torch
+
+        if not state.outputs:
+            return
+        memory = torch.stack(state.outputs)[None]
+        mask = torch.ones(memory.shape[:2], dtype=torch.bool, device=self.device)
+        previous = torch.tensor([state.previous or [0]], device=self.device)
+        words = [self.vocab[i] for i in self.model.generate(memory, mask, previous, self.beam)]
+        said[state.shot] = detokenize(words, texts[state.shot])
+        if words:
+            state.previous = [self.index.get(w, 3) for w in words]
+        state.outputs = []
+
+
+def frame_inputs(analysis, shots: list[ShotFacts]):
+    """Per sampled frame: CNN features, its shot's fact vector, 1 where a shot begins, shot index."""
+    from .facts import fact_vector
+
+    starts = np.array([s.start for s in analysis.shots])
+    shot_ids = np.clip(np.searchsorted(starts, analysis.times + 1e-6, side="right") - 1, 0, len(starts) - 1)
+    vectors = np.stack([fact_vector(f, i) for i, f in enumerate(shots)])
+    first = np.r_[True, shot_ids[1:] != shot_ids[:-1]].astype(np.float32)
+    return analysis.features, vectors[shot_ids], first, shot_ids
+
+
+def get_narrator(name: str):
+    if name == "rules":
+        return RulesNarrator()
+    folder = name[len("lstm:"):] if name.startswith("lstm:") else name if name != "lstm" else DEFAULT_MODEL
+    if not os.path.isdir(folder):
+        raise VidcapError(f"unknown narrator {name!r}: use 'rules', 'lstm' or a model folder")
+    return LstmNarrator.load(folder)

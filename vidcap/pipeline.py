@@ -12,7 +12,7 @@ from .decode import VideoInfo, iter_frames, probe
 from .errors import VidcapError
 from .facts import ShotFacts, link_similar_shots, shot_facts, technical_segments
 from .features import DEFAULT_ENCODER, Encoder, load_encoder
-from .narrator import RulesNarrator
+from .narrator import DEFAULT_NARRATOR, get_narrator
 from .perception.observe import FrameObserver
 from .shots import Shot, ShotDetector, ShotSettings, shrink
 
@@ -28,7 +28,7 @@ class Options:
     batch_size: int = 16
     shots: ShotSettings = ShotSettings()
     rules: ReadabilityRules = ReadabilityRules()
-    narrator: str = "rules"
+    narrator: str = DEFAULT_NARRATOR
     use_cache: bool = True
 
 
@@ -138,19 +138,13 @@ def _from_arrays(info: VideoInfo, a: dict) -> Analysis:
                     json.loads(str(a["ocr"])))
 
 
-def get_narrator(name: str):
-    if name == "rules":
-        return RulesNarrator()
-    raise VidcapError(f"unknown narrator {name!r}; choose: rules")
-
-
 def describe_video(path: str, options: Options = Options()) -> Result:
     narrator = get_narrator(options.narrator)
     analysis = analyse(path, options)
     facts = [shot_facts(analysis, shot) for shot in analysis.shots]
     segments = technical_segments(analysis, facts)
     link_similar_shots(analysis, facts)
-    sentences = narrator.narrate(facts)
+    sentences = narrator.narrate(facts, analysis)
     spans = [Span(s.start, s.end, said) for s, said in zip(analysis.shots, sentences)]
     cues = make_cues(spans, analysis.duration, analysis.info.fps, options.rules)
     model = {"narrator": narrator.name, "encoder": options.encoder,

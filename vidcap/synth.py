@@ -105,3 +105,84 @@ def text_card(lines: Sequence[str], size: tuple[int, int] = (320, 240), font_siz
         left, _, right, _ = draw.textbbox((0, 0), line, font=font)
         draw.text(((w - (right - left)) // 2, y + i * line_height), line, font=font, fill=(255, 255, 255))
     return np.asarray(card)[:, :, ::-1].copy()
+
+
+COLOURS = {"red": (40, 40, 220), "green": (60, 180, 60), "blue": (200, 90, 30), "yellow": (40, 220, 230),
+           "white": (245, 245, 245), "purple": (160, 50, 140)}
+BACKGROUNDS = {"black": (10, 10, 10), "grey": (128, 128, 128), "orange": (40, 140, 250)}
+SHAPES = ("circle", "square", "triangle")
+
+
+def draw_shape(canvas: np.ndarray, shape: str, colour: tuple, centre: tuple[int, int], radius: int):
+    x, y = centre
+    if shape == "circle":
+        cv2.circle(canvas, (x, y), radius, colour, -1, cv2.LINE_AA)
+    elif shape == "square":
+        cv2.rectangle(canvas, (x - radius, y - radius), (x + radius, y + radius), colour, -1)
+    else:
+        points = np.array([(x, y - radius), (x - radius, y + radius), (x + radius, y + radius)], np.int32)
+        cv2.fillPoly(canvas, [points], colour, cv2.LINE_AA)
+
+
+def make_captioned_video(path: str, rng: np.random.Generator, size: tuple[int, int] = (160, 120),
+                         fps: float = 12) -> list[tuple[float, float, str]]:
+    """A video of 2 to 4 shots with known content and events, and its exact description as an
+    .srt beside it: a coloured shape on a background, sometimes on a panning textured backdrop,
+    sometimes a return to an earlier shot. Returns the (start, end, text) cues."""
+    import datetime
+
+    import srt as srt_lib
+
+    w, h = size
+    shots, t = [], 0.0
+    for i in range(int(rng.integers(2, 5))):
+        earlier = [s for s in shots[:-1] if not s["again"]]
+        if earlier and rng.random() < 0.35:
+            shot = dict(earlier[int(rng.integers(len(earlier)))], again=True)
+            text = f"Back to the {shot['colour']} {shot['shape']}."
+        else:
+            shot = {"shape": SHAPES[int(rng.integers(3))], "colour": list(COLOURS)[int(rng.integers(len(COLOURS)))],
+                    "background": list(BACKGROUNDS)[int(rng.integers(len(BACKGROUNDS)))],
+                    "pan": [None, "left", "right"][int(rng.integers(3))], "seed": int(rng.integers(1 << 30)),
+                    "again": False}
+            text = f"A {shot['colour']} {shot['shape']} on {shot['background']}."
+            if shot["pan"]:
+                text += f" The camera pans {shot['pan']}."
+        length = float(rng.uniform(1.5, 3.0))
+        shots.append(dict(shot, start=t, end=t + length, text=text))
+        t += length
+    backdrops = {}
+
+    def draw(i, time):
+        shot = next(s for s in shots if time < s["end"]) if time < shots[-1]["end"] else shots[-1]
+        key = shot["seed"]
+        if key not in backdrops:
+            backdrop = texture(3 * w, h, seed=key) // 3
+            backdrop[:] = backdrop + np.array(BACKGROUNDS[shot["background"]], np.uint8) // 3 * 2
+            backdrops[key] = backdrop
+        offset = int((time - shot["start"]) * 0.5 * w)
+        x0 = {None: w, "right": w // 2 + offset, "left": 3 * w // 2 - offset}[shot["pan"]]
+        frame = backdrops[key][:, x0:x0 + w].copy()
+        draw_shape(frame, shot["shape"], COLOURS[shot["colour"]], (w // 2, h // 2), h // 3)
+        return frame
+
+    make_drawn_video(path, draw, int(t * fps), size, fps)
+    cues = [(s["start"], s["end"], s["text"]) for s in shots]
+    subtitles = [srt_lib.Subtitle(i + 1, datetime.timedelta(seconds=a), datetime.timedelta(seconds=b), text)
+                 for i, (a, b, text) in enumerate(cues)]
+    with open(path.rsplit(".", 1)[0] + ".srt", "w") as f:
+        f.write(srt_lib.compose(subtitles))
+    return cues
+
+
+def make_captioned_dataset(folder: str, count: int, seed: int = 0) -> list[str]:
+    import os
+
+    os.makedirs(folder, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    paths = []
+    for i in range(count):
+        path = os.path.join(folder, f"gen{seed:03d}_{i:04d}.mp4")
+        make_captioned_video(path, rng)
+        paths.append(path)
+    return paths

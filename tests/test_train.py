@@ -1,0 +1,85 @@
+import json
+import os
+
+import pytest
+
+from vidcap.datasets import convert_activitynet, convert_msrvtt, convert_msvd, load_folder, read_srt
+from vidcap.errors import VidcapError
+from vidcap.evaluate import coverage, evaluate, pair_by_overlap
+from vidcap.synth import make_captioned_dataset
+from vidcap.train import train
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("generated")
+    make_captioned_dataset(str(folder), 24, seed=3)
+    return str(folder)
+
+
+def test_generated_videos_come_with_exact_descriptions(generated):
+    videos = load_folder(generated)
+    assert len(videos) == 24
+    for video in videos:
+        assert 2 <= len(video.cues) <= 4
+        assert all(text.startswith(("A ", "Back to the ")) for _, _, text in video.cues)
+
+
+def test_the_narrator_learns_from_captioned_video(generated, tmp_path):
+    """A small version of the BLEU-4 >= 0.8 benchmark (make bench-train): it must learn."""
+    metrics = train(generated, str(tmp_path / "model"), epochs=12, val_share=0.25, seed=1, log=lambda m: None)
+    assert metrics["val_bleu4"] >= 0.3, metrics
+    history = json.loads((tmp_path / "model" / "train_state.json").read_text())["history"]
+    assert history[-1]["train_loss"] < history[0]["train_loss"] / 3
+
+
+def test_training_resumes_from_the_last_checkpoint(generated, tmp_path):
+    out = str(tmp_path / "model")
+    train(generated, out, epochs=1, val_share=0.25, log=lambda m: None)
+    assert sorted(os.listdir(out)) == ["config.json", "model.safetensors", "optimizer.safetensors",
+                                       "train_state.json"]
+    seen = []
+    train(generated, out, epochs=2, val_share=0.25, log=seen.append)
+    assert [json.loads(m)["epoch"] for m in seen] == [2]
+
+
+def test_converters_write_video_and_srt_pairs(generated, tmp_path):
+    video = load_folder(generated)[0].video
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    for name in ("video7", "-4wsuPCjDBc_5_15", "v_abc"):
+        os.symlink(video, clips / f"{name}.mp4")
+    msrvtt = tmp_path / "msrvtt.json"
+    msrvtt.write_text(json.dumps({"videos": [{"video_id": "video7", "start time": 10.0, "end time": 13.5}],
+                                  "sentences": [{"video_id": "video7", "caption": "a man plays a guitar"},
+                                                {"video_id": "video7", "caption": "someone plays music"}]}))
+    msvd = tmp_path / "AllVideoDescriptions.txt"
+    msvd.write_text("# header\n-4wsuPCjDBc_5_15 a squirrel is eating a peanut\n-4wsuPCjDBc_5_15 a chipmunk eats\n")
+    anet = tmp_path / "anet.json"
+    anet.write_text(json.dumps({"v_abc": {"duration": 5.0, "timestamps": [[0.0, 2.5], [2.0, 5.0]],
+                                          "sentences": ["A dog runs.", " It jumps. "]}}))
+    out = tmp_path / "out"
+    assert convert_msrvtt(str(msrvtt), str(clips), str(out)) == 1
+    assert convert_msvd(str(msvd), str(clips), str(out)) == 1
+    assert convert_activitynet(str(anet), str(clips), str(out)) == 1
+    assert read_srt(str(out / "video7.srt")) == [(0.0, 3.5, "A man plays a guitar.")]
+    assert read_srt(str(out / "-4wsuPCjDBc_5_15.srt")) == [(0.0, 10.0, "A squirrel is eating a peanut.")]
+    assert read_srt(str(out / "v_abc.srt")) == [(0.0, 2.5, "A dog runs."), (2.0, 5.0, "It jumps.")]
+    assert len(load_folder(str(out))) == 3
+
+
+def test_empty_data_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(VidcapError, match="no video with a .srt"):
+        load_folder(str(tmp_path))
+
+
+def test_evaluation_pairs_by_time_and_scores():
+    refs = [(0, 4, "A red circle on black."), (4, 8, "The camera pans left.")]
+    assert pair_by_overlap(refs, [(0.5, 3.5, "A red circle on black.")]) == [
+        ("A red circle on black.", "A red circle on black."), ("The camera pans left.", "")]
+    assert coverage(refs, [(0.5, 3.5, "x"), (3.0, 5.0, "y")]) == pytest.approx(4.5 / 8)
+    perfect = evaluate([(refs, refs)], meteor=True)
+    assert perfect["BLEU-4"] == pytest.approx(1.0, abs=1e-3) and perfect["METEOR"] == pytest.approx(1.0, abs=1e-3)
+    assert perfect["coverage"] == 1.0 and perfect["references"] == 2
+    wrong = evaluate([(refs, [(0, 8, "Colour bars.")])], meteor=False)
+    assert wrong["BLEU-4"] < 0.1 and wrong["CIDEr"] < 0.1

@@ -1,0 +1,95 @@
+"""Teacher-labelled training data for the default LSTM narrator. No human-captioned video can be
+installed here, so the rule narrator is the teacher: varied generated films (real photographs
+panned and zoomed, title cards, black gaps, colour bars, credit rolls, moving shapes) and the
+real sample clips are described by the rules, and their .srt files become the labels."""
+
+import os
+import shutil
+
+import cv2
+import numpy as np
+
+from . import synth
+from .datasets import write_srt
+from .pipeline import Options, describe_video
+
+WORDS = ["NIGHT", "RIVER", "THE", "LAST", "SUMMER", "CITY", "OPEN", "HOTEL", "EXIT", "STATION",
+         "NORTH", "GARDEN", "CHAPTER", "ONE", "TWO", "HOME", "WINTER", "ROAD", "CAFE", "LIGHT"]
+NAMES = ["Anna Kowalski", "John Berg", "Lena Ortiz", "Sam Okafor", "Mira Chen", "Tom Weber",
+         "Ines Duarte", "Ravi Nair", "Eva Lind", "Omar Haddad"]
+
+
+def photographs() -> dict[str, np.ndarray]:
+    """Real photographs that a registry package ships (scikit-image), as BGR."""
+    import skimage.data as data
+
+    return {name: np.ascontiguousarray(getattr(data, name)()[:, :, ::-1])
+            for name in ("chelsea", "coffee", "astronaut", "rocket")}
+
+
+def _shot(rng, photos, size):
+    """One shot as (frames, draw(i, t))."""
+    w, h = size
+    kind = rng.choice(["photo", "photo", "photo", "title", "black", "bars", "credits", "shape"])
+    frames = int(rng.integers(30, 75))
+    if kind == "photo":
+        image = photos[list(photos)[int(rng.integers(len(photos)))]]
+        scale = 1.6 * max(w / image.shape[1], h / image.shape[0])
+        big = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        move = rng.choice(["still", "left", "right"])
+        span = big.shape[1] - w
+
+        def draw(i, t):
+            x = {"still": span // 2, "right": int(span * i / frames), "left": int(span * (1 - i / frames))}[move]
+            y = (big.shape[0] - h) // 2
+            return big[y:y + h, x:x + w]
+        return frames, draw
+    if kind == "title":
+        card = synth.text_card([" ".join(rng.choice(WORDS, int(rng.integers(1, 3)), replace=False))], size, 28)
+        return frames, lambda i, t: card
+    if kind == "black":
+        return frames, lambda i, t: np.zeros((h, w, 3), np.uint8)
+    if kind == "bars":
+        bars = np.zeros((h, w, 3), np.uint8)
+        for k, colour in enumerate([(192, 192, 192), (0, 192, 192), (192, 192, 0), (0, 192, 0),
+                                    (192, 0, 192), (0, 0, 192), (192, 0, 0)]):
+            bars[:, k * w // 7:(k + 1) * w // 7] = colour
+        return frames, lambda i, t: bars
+    if kind == "credits":
+        names = list(rng.choice(NAMES, 4, replace=False))
+        return 120, lambda i, t: synth.text_card(names, size, 24, top=int(h - 40 * t))
+    backdrop = synth.texture(w, h, seed=int(rng.integers(1 << 30)))
+    shape = synth.SHAPES[int(rng.integers(3))]
+    colour = list(synth.COLOURS.values())[int(rng.integers(len(synth.COLOURS)))]
+
+    def draw(i, t):
+        frame = backdrop.copy()
+        synth.draw_shape(frame, shape, colour, (int(w * (0.2 + 0.6 * i / frames)), h // 2), h // 5)
+        return frame
+    return frames, draw
+
+
+def make_distillation_set(folder: str, count: int, seed: int = 0, size=(320, 240), fps: float = 25,
+                          real_clips: tuple[str, ...] = ()) -> int:
+    os.makedirs(folder, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    photos = photographs()
+    paths = []
+    for i in range(count):
+        shots = [_shot(rng, photos, size) for _ in range(int(rng.integers(2, 5)))]
+        bounds = np.cumsum([0] + [n for n, _ in shots])
+
+        def draw(i, t):
+            k = int(np.searchsorted(bounds, i, side="right") - 1)
+            return shots[k][1](i - bounds[k], (i - bounds[k]) / fps)
+        path = os.path.join(folder, f"teacher{seed:03d}_{i:04d}.mp4")
+        synth.make_drawn_video(path, draw, int(bounds[-1]), size, fps)
+        paths.append(path)
+    for clip in real_clips:
+        target = os.path.join(folder, os.path.basename(clip))
+        shutil.copyfile(clip, target)
+        paths.append(target)
+    for path in paths:  # the teacher's words become the labels
+        result = describe_video(path, Options(narrator="rules"))
+        write_srt(os.path.splitext(path)[0] + ".srt", [(c.start, c.end, c.text) for c in result.cues])
+    return len(paths)

@@ -1,0 +1,136 @@
+"""The narrator model: per-frame CNN features and per-shot facts flow into an encoder LSTM whose
+(h, c) state is carried across the whole video; a decoder LSTM attends over the current shot's
+frames and writes its sentence word by word, conditioned on the previous cue."""
+
+from dataclasses import asdict, dataclass
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+PAD, BOS, EOS, UNK = 0, 1, 2, 3
+SPECIALS = ["<pad>", "<bos>", "<eos>", "<unk>"]
+
+
+@dataclass
+class ModelDimensions:
+    n_features: int = 1280  # CNN feature size per frame
+    n_facts: int = 160  # per-shot fact vector (facts.fact_vector)
+    n_vocab: int = 200
+    n_hidden: int = 192  # encoder and decoder LSTM width
+    n_embed: int = 96
+    max_words: int = 32
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+State = tuple[torch.Tensor, torch.Tensor]
+
+
+class Narrator(nn.Module):
+    def __init__(self, dims: ModelDimensions):
+        super().__init__()
+        self.dims = dims
+        h = dims.n_hidden
+        self.frame_in = nn.Sequential(nn.LayerNorm(dims.n_features + dims.n_facts + 1),
+                                      nn.Linear(dims.n_features + dims.n_facts + 1, h), nn.ReLU())
+        self.encoder = nn.LSTM(h, h, batch_first=True)
+        self.embed = nn.Embedding(dims.n_vocab, dims.n_embed, padding_idx=PAD)
+        self.init = nn.Linear(2 * h + dims.n_embed, 2 * h)  # shot summary + previous cue -> (h0, c0)
+        self.decoder = nn.LSTMCell(dims.n_embed + h, h)
+        self.attend = nn.Linear(h, h, bias=False)
+        self.out = nn.Linear(2 * h, dims.n_vocab)
+
+    def encode(self, features: torch.Tensor, facts: torch.Tensor, shot_starts: torch.Tensor,
+               state: Optional[State] = None) -> tuple[torch.Tensor, State]:
+        """Frames (B, T, n_features), their shot's facts (B, T, n_facts) and a 1 where a shot
+        begins (B, T) -> encoder outputs (B, T, H) and the state to hand to the next chunk."""
+        x = self.frame_in(torch.cat([features, facts, shot_starts.unsqueeze(-1)], dim=-1))
+        return self.encoder(x, state)
+
+    def start(self, memory: torch.Tensor, mask: torch.Tensor, previous: torch.Tensor) -> State:
+        """Decoder state from a shot's encoder outputs (B, S, H) (mask (B, S)) and the previous
+        cue's words (B, L)."""
+        m = mask.unsqueeze(-1).float()
+        summary = torch.cat([(memory * m).sum(1) / m.sum(1).clamp(min=1), memory[:, -1]], dim=-1)
+        words = (previous != PAD).unsqueeze(-1).float()
+        said = (self.embed(previous) * words).sum(1) / words.sum(1).clamp(min=1)
+        h, c = torch.tanh(self.init(torch.cat([summary, said], -1))).chunk(2, -1)
+        return h.contiguous(), c.contiguous()
+
+    def step(self, word: torch.Tensor, state: State, memory: torch.Tensor, mask: torch.Tensor):
+        """One word (B,) -> log-probabilities of the next (B, V) and the new state."""
+        h, c = state
+        scores = torch.einsum("bsh,bh->bs", memory, self.attend(h)).masked_fill(~mask, -1e9)
+        context = torch.einsum("bs,bsh->bh", scores.softmax(-1), memory)
+        h, c = self.decoder(torch.cat([self.embed(word), context], -1), (h, c))
+        return F.log_softmax(self.out(torch.cat([h, context], -1)), -1), (h, c)
+
+    def loss(self, memory, mask, previous, target) -> torch.Tensor:
+        """Teacher-forced cross-entropy of target sentences (B, L) (BOS ... EOS, PAD after)."""
+        state = self.start(memory, mask, previous)
+        total, count = 0.0, 0
+        for t in range(target.shape[1] - 1):
+            logp, state = self.step(target[:, t], state, memory, mask)
+            keep = target[:, t + 1] != PAD
+            total = total + F.nll_loss(logp, target[:, t + 1], reduction="sum", ignore_index=PAD)
+            count += int(keep.sum())
+        return total / max(count, 1)
+
+    @torch.inference_mode()
+    def generate(self, memory, mask, previous, beam: int = 1) -> list[int]:
+        """Greedy (beam=1) or beam search for one shot (batch of 1); word ids without BOS/EOS."""
+        state = self.start(memory, mask, previous)
+        beams = [(0.0, [BOS], state)]
+        for _ in range(self.dims.max_words):
+            grown = []
+            for score, words, st in beams:
+                if words[-1] == EOS:
+                    grown.append((score, words, st))
+                    continue
+                logp, new = self.step(torch.tensor([words[-1]], device=memory.device), st, memory, mask)
+                top = logp[0].topk(beam)
+                grown += [(score + float(v), words + [int(i)], new) for v, i in zip(top.values, top.indices)]
+            beams = sorted(grown, key=lambda b: b[0] / len(b[1]), reverse=True)[:beam]
+            if all(b[1][-1] == EOS for b in beams):
+                break
+        return [w for w in beams[0][1][1:] if w != EOS]
+
+
+def save_checkpoint(model: Narrator, vocab: list[str], folder: str, extra: Optional[dict] = None):
+    """safetensors weights (float16) + config.json with dimensions and vocabulary; no pickle."""
+    import json
+    import os
+
+    from safetensors.torch import save_file
+
+    from .writers import atomic_write
+
+    os.makedirs(folder, exist_ok=True)
+    weights = {k: v.detach().to("cpu", torch.float16).contiguous() for k, v in model.state_dict().items()}
+    tmp = os.path.join(folder, ".model.safetensors.tmp")
+    save_file(weights, tmp)
+    os.replace(tmp, os.path.join(folder, "model.safetensors"))
+    config = {"dims": model.dims.to_dict(), "vocab": vocab, **(extra or {})}
+    atomic_write(os.path.join(folder, "config.json"), json.dumps(config, indent=1) + "\n")
+
+
+def load_checkpoint(folder: str, device: torch.device = torch.device("cpu")) -> tuple[Narrator, list[str], dict]:
+    import json
+    import os
+
+    from safetensors.torch import load_file
+
+    from .errors import VidcapError
+
+    try:
+        with open(os.path.join(folder, "config.json")) as f:
+            config = json.load(f)
+        weights = load_file(os.path.join(folder, "model.safetensors"))
+    except (OSError, ValueError) as e:
+        raise VidcapError(f"cannot load narrator model from {folder}: {e}") from e
+    model = Narrator(ModelDimensions(**config["dims"]))
+    model.load_state_dict({k: v.float() for k, v in weights.items()}, strict=True)
+    return model.to(device).eval(), config["vocab"], config
