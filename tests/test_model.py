@@ -73,3 +73,18 @@ def test_tokens_keep_on_screen_text_as_placeholders():
     assert tokens == ["title", ":", "<text0>", ".", "a", "red", "circle", "on", "black", "."]
     assert detokenize(tokens, ["THE LONG NIGHT"]) == ['Title: "THE LONG NIGHT".', "A red circle on black."]
     assert detokenize(["the", "camera", "pans", "left", "."], []) == ["The camera pans left."]
+
+
+def test_hyphenated_words_stay_one_token():
+    assert tokenize(["A close-up of a face."], []) == ["a", "close-up", "of", "a", "face", "."]
+
+
+def test_the_shipped_narrator_loads_and_describes(bikes_copy):
+    from vidcap.narrator import DEFAULT_MODEL, get_narrator
+    from vidcap.pipeline import Options, describe_video
+
+    narrator = get_narrator("lstm")
+    assert narrator.name == "lstm:vidcap-lstm-v1" and os.path.isdir(DEFAULT_MODEL)
+    result = describe_video(bikes_copy, Options())
+    assert result.model["narrator"] == "lstm:vidcap-lstm-v1"
+    assert all(c.text for c in result.cues)

@@ -6,7 +6,7 @@ from vidcap.pipeline import Options, describe_video
 
 @pytest.fixture(scope="module")
 def described(scenes):
-    return {name: describe_video(path, Options(sample_fps=4)) for name, path in scenes.items()}
+    return {name: describe_video(path, Options(sample_fps=4, narrator="rules")) for name, path in scenes.items()}
 
 
 def test_title_card_is_read_exactly(described):

@@ -112,6 +112,7 @@ def save_checkpoint(model: Narrator, vocab: list[str], folder: str, extra: Optio
     weights = {k: v.detach().to("cpu", torch.float16).contiguous() for k, v in model.state_dict().items()}
     tmp = os.path.join(folder, ".model.safetensors.tmp")
     save_file(weights, tmp)
+    os.chmod(tmp, 0o644)
     os.replace(tmp, os.path.join(folder, "model.safetensors"))
     config = {"dims": model.dims.to_dict(), "vocab": vocab, **(extra or {})}
     atomic_write(os.path.join(folder, "config.json"), json.dumps(config, indent=1) + "\n")

@@ -128,9 +128,9 @@ class RulesNarrator:
 # --- the LSTM narrator -------------------------------------------------------------------------
 
 DEFAULT_MODEL = str(Path(__file__).resolve().parent.parent / "models" / "vidcap-lstm-v1")
-DEFAULT_NARRATOR = "rules"
+DEFAULT_NARRATOR = "lstm"
 _QUOTED = re.compile(r'"([^"]*)"')
-_TOKEN = re.compile(r"<text\d>|[a-z0-9']+|[.,:;!?/]")
+_TOKEN = re.compile(r"<text\d>|[a-z0-9']+(?:-[a-z0-9']+)*|[.,:;!?/]")
 
 
 def tokenize(sentences: list[str], texts: list[str]) -> list[str]:

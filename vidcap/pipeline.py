@@ -9,14 +9,13 @@ import numpy as np
 from . import __version__, cache
 from .cues import Cue, ReadabilityRules, Span, make_cues
 from .decode import VideoInfo, iter_frames, probe
-from .errors import VidcapError
 from .facts import ShotFacts, link_similar_shots, shot_facts, technical_segments
 from .features import DEFAULT_ENCODER, Encoder, load_encoder
 from .narrator import DEFAULT_NARRATOR, get_narrator
 from .perception.observe import FrameObserver
 from .shots import Shot, ShotDetector, ShotSettings, shrink
 
-ANALYSIS_VERSION = 2  # bump when what analyse() stores changes
+ANALYSIS_VERSION = 3  # bump when what analyse() stores changes
 
 
 @dataclass(frozen=True)

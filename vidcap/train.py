@@ -72,10 +72,12 @@ def video_loss_steps(model: Narrator, example: Example, index: dict, tbptt: int,
         memories, previous_rows, targets = [], [], []
         for k in range(first, last):
             shot = int(shot_ids[bounds[k]])
+            # Shots the reference leaves silent are trained too (BOS EOS), so the model learns
+            # to say nothing rather than repeat what it said most often.
+            memories.append(out[0, bounds[k] - a: bounds[k + 1] - a])
+            previous_rows.append(previous)
+            targets.append(ids(example.targets[shot], index))
             if example.targets[shot]:
-                memories.append(out[0, bounds[k] - a: bounds[k + 1] - a])
-                previous_rows.append(previous)
-                targets.append(ids(example.targets[shot], index))
                 previous = [index.get(w, UNK) for w in example.targets[shot]]
         state = tuple(s.detach() for s in state)
         first = last
