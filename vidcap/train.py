@@ -3,6 +3,7 @@ features computed once and cached, CPU or CUDA, seeded, resumable, truncated bac
 through time over long videos, validation each epoch."""
 
 import json
+import math
 import os
 import random
 from contextlib import redirect_stdout
@@ -157,12 +158,11 @@ def train(data: str, out: str, epochs: int = 30, lr: float = 3e-3, seed: int = 0
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     if resume and os.path.exists(os.path.join(out, "optimizer.safetensors")):
         _load_optimizer(optimizer, out)
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs, last_epoch=-1)
-    for _ in range(done["epoch"]):
-        scheduler.step()
     narrator = LstmNarrator(model, vocab, "lstm")
     for epoch in range(done["epoch"] + 1, epochs + 1):
         model.train()
+        for group in optimizer.param_groups:  # cosine decay, computed so a resumed run continues it
+            group["lr"] = lr * 0.5 * (1 + math.cos(math.pi * (epoch - 1) / epochs))
         total, steps = 0.0, 0
         random.Random(seed + epoch).shuffle(training)
         for example in tqdm(training, desc=f"epoch {epoch}/{epochs}", leave=False, disable=None):
@@ -172,7 +172,6 @@ def train(data: str, out: str, epochs: int = 30, lr: float = 3e-3, seed: int = 0
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
                 optimizer.step()
                 total, steps = total + loss.item(), steps + 1
-        scheduler.step()
         model.eval()
         metrics = {"epoch": epoch, "train_loss": round(total / max(steps, 1), 4),
                    **({f"val_{k}": v for k, v in validate(narrator, val).items()} if val else {})}
