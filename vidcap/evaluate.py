@@ -44,7 +44,7 @@ def score(pairs: list[tuple[str, str]], meteor: bool = True) -> dict:
         return {}
     refs = {i: [_normalise(r)] for i, (r, _) in enumerate(pairs)}
     hyps = {i: [_normalise(h)] for i, (_, h) in enumerate(pairs)}
-    with redirect_stdout(open(os.devnull, "w")):
+    with open(os.devnull, "w") as quiet, redirect_stdout(quiet):  # the scorers print as they go
         out = {"BLEU-4": Bleu(4).compute_score(refs, hyps)[0][3],
                "ROUGE-L": Rouge().compute_score(refs, hyps)[0],
                "CIDEr": Cider().compute_score(refs, hyps)[0]}

@@ -142,7 +142,7 @@ def tokenize(sentences: list[str], texts: list[str]) -> list[str]:
     # Every sentence ends in a stop, so sentences can be told apart again after decoding.
     ended = [s if s.rstrip().endswith((".", "!", "?")) else s.rstrip() + "." for s in sentences if s.strip()]
     joined = _QUOTED.sub(placeholder, " ".join(ended))
-    return _TOKEN.findall(joined.replace("<TEXT", "<text").lower())
+    return _TOKEN.findall(joined.lower())
 
 
 def detokenize(tokens: list[str], texts: list[str]) -> list[str]:

@@ -6,7 +6,6 @@ import json
 import math
 import os
 import random
-from contextlib import redirect_stdout
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +13,7 @@ import torch
 from tqdm import tqdm
 
 from .datasets import CaptionedVideo, load_folder
+from .evaluate import score
 from .facts import fact_vector_size, link_similar_shots, shot_facts, technical_segments
 from .model import BOS, EOS, PAD, SPECIALS, UNK, ModelDimensions, Narrator, load_checkpoint, save_checkpoint
 from .narrator import LstmNarrator, frame_inputs, tokenize
@@ -58,8 +58,8 @@ def _padded(rows: list[list[int]], device) -> torch.Tensor:
 def video_loss_steps(model: Narrator, example: Example, index: dict, tbptt: int, device):
     """Yield the loss of each stretch of whole shots of about `tbptt` frames; the encoder state
     flows on between stretches but gradients stop there (truncated BPTT)."""
-    features, facts, starts, shot_ids = (torch.as_tensor(a, dtype=torch.float32, device=device)
-                                         for a in example.inputs)
+    features, facts, starts = (torch.as_tensor(a, dtype=torch.float32, device=device)
+                               for a in example.inputs[:3])
     shot_ids = example.inputs[3]
     bounds = np.flatnonzero(np.r_[True, shot_ids[1:] != shot_ids[:-1], True])
     state, previous = None, [PAD]
@@ -82,34 +82,20 @@ def video_loss_steps(model: Narrator, example: Example, index: dict, tbptt: int,
                 previous = [index.get(w, UNK) for w in example.targets[shot]]
         state = tuple(s.detach() for s in state)
         first = last
-        if not memories:
-            continue
         length = max(m.shape[0] for m in memories)
         memory = torch.stack([torch.nn.functional.pad(m, (0, 0, 0, length - m.shape[0])) for m in memories])
         mask = torch.stack([torch.arange(length, device=device) < m.shape[0] for m in memories])
         yield model.loss(memory, mask, _padded(previous_rows, device), _padded(targets, device))
 
 
-def bleu4(hypotheses: list[str], references: list[str]) -> float:
-    from pycocoevalcap.bleu.bleu import Bleu
-
-    if not hypotheses:
-        return 0.0
-    with redirect_stdout(open(os.devnull, "w")):
-        score, _ = Bleu(4).compute_score({i: [r] for i, r in enumerate(references)},
-                                         {i: [h or "<none>"] for i, h in enumerate(hypotheses)})
-    return float(score[3])
-
-
 def validate(narrator: LstmNarrator, examples: list[Example]) -> dict:
-    hyps, refs = [], []
+    """Per-shot BLEU-4 of what the narrator says against the targets, where there is one."""
+    pairs = []
     for e in examples:
         said = narrator.narrate_inputs(e.inputs, e.texts)
-        for sentences, target in zip(said, e.targets):
-            if target:
-                hyps.append(" ".join(tokenize(sentences, [])))
-                refs.append(" ".join(tokenize([" ".join(target)], [])))
-    return {"bleu4": round(bleu4(hyps, refs), 4), "shots": len(refs)}
+        pairs += [(" ".join(target), " ".join(tokenize(sentences, [])))
+                  for sentences, target in zip(said, e.targets) if target]
+    return {"bleu4": score(pairs, meteor=False).get("BLEU-4", 0.0), "shots": len(pairs)}
 
 
 def _save_optimizer(optimizer, folder: str):
