@@ -15,7 +15,7 @@ from .narrator import DEFAULT_NARRATOR, get_narrator
 from .perception.observe import FrameObserver
 from .shots import Shot, ShotDetector, ShotSettings, shrink
 
-ANALYSIS_VERSION = 3  # bump when what analyse() stores changes
+ANALYSIS_VERSION = 4  # bump when what analyse() stores changes
 
 
 @dataclass(frozen=True)

@@ -148,7 +148,8 @@ def make_captioned_video(path: str, rng: np.random.Generator, size: tuple[int, i
             text = f"A {shot['colour']} {shot['shape']} on {shot['background']}."
             if shot["pan"]:
                 text += f" The camera pans {shot['pan']}."
-        length = float(rng.uniform(1.5, 3.0))
+        # Long enough for its sentence to make one readable cue (about 44 characters at 17/s).
+        length = float(rng.uniform(2.6, 4.0))
         shots.append(dict(shot, start=t, end=t + length, text=text))
         t += length
     backdrops = {}
@@ -157,11 +158,12 @@ def make_captioned_video(path: str, rng: np.random.Generator, size: tuple[int, i
         shot = next(s for s in shots if time < s["end"]) if time < shots[-1]["end"] else shots[-1]
         key = shot["seed"]
         if key not in backdrops:
-            backdrop = texture(3 * w, h, seed=key) // 3
-            backdrop[:] = backdrop + np.array(BACKGROUNDS[shot["background"]], np.uint8) // 3 * 2
+            # Half texture, half the named colour: enough corners for the camera motion to be measured.
+            backdrop = texture(4 * w, h, seed=key) // 2
+            backdrop[:] = backdrop + np.array(BACKGROUNDS[shot["background"]], np.uint8) // 2
             backdrops[key] = backdrop
         offset = int((time - shot["start"]) * 0.5 * w)
-        x0 = {None: w, "right": w // 2 + offset, "left": 3 * w // 2 - offset}[shot["pan"]]
+        x0 = {None: w, "right": w // 4 + offset, "left": 11 * w // 4 - offset}[shot["pan"]]
         frame = backdrops[key][:, x0:x0 + w].copy()
         draw_shape(frame, shot["shape"], COLOURS[shot["colour"]], (w // 2, h // 2), h // 3)
         return frame

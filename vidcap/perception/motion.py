@@ -22,15 +22,12 @@ def global_motion(before: np.ndarray, after: np.ndarray, dt: float) -> tuple[flo
     if ok.sum() < 12:
         return (np.nan,) * 4
     src, dst = points[ok].reshape(-1, 2), moved[ok].reshape(-1, 2)
-    matrix, inliers = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=1.5)
-    if matrix is None:
-        return (np.nan,) * 4
-    inside = inliers.ravel() == 1
-    spread = np.ptp(src[inside], axis=0) / [w, h] if inside.sum() >= 6 else np.zeros(2)
-    if inside.mean() < 0.5 or spread.max() < 0.5 or spread.min() < 0.25:
-        # The fitted motion lives in one corner of the frame: an object moving, not the camera.
+    fit = _background_motion(src, dst, w, h)
+    if fit is None:
+        # Whatever moves lives in one part of the frame: an object moving, not the camera.
         displacement = np.linalg.norm(dst - src, axis=1)
         return 0.0, 0.0, 0.0, float(np.mean(displacement > max(1.0, 0.01 * w)))
+    matrix = fit
     scale = float(np.hypot(matrix[0, 0], matrix[1, 0]))
     # The shift of the frame centre, so that a zoom alone does not read as a pan.
     centre = np.array([w / 2, h / 2])
@@ -38,6 +35,24 @@ def global_motion(before: np.ndarray, after: np.ndarray, dt: float) -> tuple[flo
     residual = np.linalg.norm(dst - (src @ matrix[:, :2].T + matrix[:, 2]), axis=1)
     moving = float(np.mean(residual > max(2.0, 0.02 * w)))
     return shift[0] / w / dt, shift[1] / h / dt, float(np.log(scale)) / dt, moving
+
+
+def _background_motion(src, dst, w, h):
+    """The similarity transform that the background follows: one whose points spread over the
+    frame. Tried on all points, then on those the first fit left out, since a large subject
+    that the camera follows can outvote a panning background."""
+    for _ in range(2):
+        if len(src) < 8:
+            return None
+        matrix, inliers = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=1.5)
+        if matrix is None:
+            return None
+        inside = inliers.ravel() == 1
+        spread = np.ptp(src[inside], axis=0) / [w, h] if inside.sum() >= 6 else np.zeros(2)
+        if inside.mean() >= 0.3 and spread.max() >= 0.5 and spread.min() >= 0.25:
+            return matrix
+        src, dst = src[~inside], dst[~inside]
+    return None
 
 
 def describe_camera(dx: np.ndarray, dy: np.ndarray, zoom: np.ndarray, moving: np.ndarray) -> dict:
