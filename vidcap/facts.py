@@ -253,3 +253,12 @@ def fact_vector(facts: ShotFacts, index: int) -> np.ndarray:
              [float(like is not None and like == index - 1), float(like is not None and like < index - 1),
               facts.likeness]]
     return np.concatenate([np.asarray(p, np.float32) for p in parts])
+
+
+def all_facts(analysis) -> tuple[list[ShotFacts], list[dict]]:
+    """Every shot's facts, with technical segments and links to similar earlier shots filled in;
+    and the video's technical segments."""
+    facts = [shot_facts(analysis, shot) for shot in analysis.shots]
+    segments = technical_segments(analysis, facts)
+    link_similar_shots(analysis, facts)
+    return facts, segments

@@ -9,7 +9,7 @@ import numpy as np
 from . import __version__, cache
 from .cues import Cue, ReadabilityRules, Span, make_cues
 from .decode import VideoInfo, iter_frames, probe
-from .facts import ShotFacts, link_similar_shots, shot_facts, technical_segments
+from .facts import ShotFacts, all_facts
 from .features import DEFAULT_ENCODER, Encoder, load_encoder
 from .narrator import DEFAULT_NARRATOR, get_narrator
 from .perception.observe import FrameObserver
@@ -140,9 +140,7 @@ def _from_arrays(info: VideoInfo, a: dict) -> Analysis:
 def describe_video(path: str, options: Options = Options()) -> Result:
     narrator = get_narrator(options.narrator)
     analysis = analyse(path, options)
-    facts = [shot_facts(analysis, shot) for shot in analysis.shots]
-    segments = technical_segments(analysis, facts)
-    link_similar_shots(analysis, facts)
+    facts, segments = all_facts(analysis)
     sentences = narrator.narrate(facts, analysis)
     spans = [Span(s.start, s.end, said) for s, said in zip(analysis.shots, sentences)]
     cues = make_cues(spans, analysis.duration, analysis.info.fps, options.rules)

@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from .datasets import CaptionedVideo, load_folder
 from .evaluate import score
-from .facts import fact_vector_size, link_similar_shots, shot_facts, technical_segments
+from .facts import all_facts, fact_vector_size
 from .model import BOS, EOS, PAD, SPECIALS, UNK, ModelDimensions, Narrator, load_checkpoint, save_checkpoint
 from .narrator import LstmNarrator, frame_inputs, tokenize
 from .pipeline import Options, analyse
@@ -30,9 +30,7 @@ class Example:
 
 def prepare(video: CaptionedVideo, options: Options = Options()) -> Example:
     analysis = analyse(video.video, options)
-    facts = [shot_facts(analysis, shot) for shot in analysis.shots]
-    technical_segments(analysis, facts)
-    link_similar_shots(analysis, facts)
+    facts, _ = all_facts(analysis)
     texts = [[t["text"] for t in f.text] for f in facts]
     targets = []
     for shot, shot_texts in zip(analysis.shots, texts):
