@@ -69,7 +69,7 @@ def scenes(tmp_path_factory):
 
     d = tmp_path_factory.mktemp("scenes")
     p = {n: str(d / f"{n}.mp4") for n in ("title", "pan_right", "pan_left", "black", "credits", "face",
-                                          "bars", "return")}
+                                          "bars", "return", "sign")}
     size = (320, 240)
     card = synth.text_card(["THE LONG NIGHT"], size, font_size=30)
     still = synth.texture(*size, seed=1)
@@ -88,4 +88,8 @@ def scenes(tmp_path_factory):
     synth.make_drawn_video(p["face"], lambda i, t: framed, 50)
     synth.make_cuts_video(p["bars"], [2.0, 2.0], sources=["smptebars", "testsrc2"])
     synth.make_drawn_video(p["return"], lambda i, t: framed if t < 2 or t >= 4 else other, 150)
+    # A street sign in red letters as bright as its grey board: only colour sets them apart.
+    street = synth.texture(*size, seed=4)
+    street[150:190, 30:170] = cv2.GaussianBlur(synth.text_card(["HOTEL"], (140, 40), 28, 128, fill=(230, 90, 60)), (3, 3), 0)
+    synth.make_drawn_video(p["sign"], lambda i, t: street, 50)
     return p

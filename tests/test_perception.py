@@ -16,6 +16,17 @@ def test_title_card_is_read_exactly(described):
     assert result.cues[0].text.replace("\n", " ").startswith('Title: "THE LONG NIGHT"')
 
 
+def test_sign_in_coloured_letters_is_read(described, scenes):
+    import cv2
+
+    from vidcap.perception.text import text_candidates
+
+    frame = cv2.VideoCapture(scenes["sign"]).read()[1]
+    assert text_candidates(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)) == []  # edges alone miss it
+    assert [(t["text"], t["kind"]) for t in described["sign"].facts[0].text] == [("HOTEL", "sign")]
+    assert 'A sign reads "HOTEL".' in described["sign"].cues[0].text.replace("\n", " ")
+
+
 @pytest.mark.parametrize("name, camera", [("pan_right", "pan right"), ("pan_left", "pan left")])
 def test_pan_direction(described, name, camera):
     facts = described[name].facts

@@ -15,7 +15,7 @@ from .narrator import DEFAULT_NARRATOR, get_narrator
 from .perception.observe import FrameObserver
 from .shots import Shot, ShotDetector, ShotSettings, shrink
 
-ANALYSIS_VERSION = 4  # bump when what analyse() stores changes
+ANALYSIS_VERSION = 5  # bump when what analyse() stores changes
 
 
 @dataclass(frozen=True)
@@ -122,8 +122,7 @@ def analyse(path: str, options: Options = Options(), encoder: Optional[Encoder] 
     arrays = {"duration": np.array(duration), "shots": np.array([[s.start, s.end] for s in shots]),
               "times": np.array(times), "features": np.concatenate(features).astype(np.float16),
               "probs": np.concatenate(probs).astype(np.float16),
-              "brightness": np.array(brightness, np.float32),
-              "ocr": np.array(json.dumps(observer.ocr)), **observer.arrays()}
+              "brightness": np.array(brightness, np.float32), **observer.arrays()}
     if key:
         cache.save("analysis", key, arrays)
     return _from_arrays(info, arrays)

@@ -91,8 +91,10 @@ def texture(width: int, height: int, seed: int = 0) -> np.ndarray:
 
 
 def text_card(lines: Sequence[str], size: tuple[int, int] = (320, 240), font_size: int = 28,
-              background: int = 0, top: Optional[int] = None) -> np.ndarray:
-    """White lines of text centred on a plain background, in Pillow's bundled FreeType font."""
+              background: int = 0, top: Optional[int] = None,
+              fill: tuple[int, int, int] = (255, 255, 255)) -> np.ndarray:
+    """Lines of text (white unless `fill`, RGB) centred on a plain grey level, in Pillow's
+    bundled FreeType font."""
     from PIL import Image, ImageDraw, ImageFont
 
     w, h = size
@@ -103,7 +105,7 @@ def text_card(lines: Sequence[str], size: tuple[int, int] = (320, 240), font_siz
     y = top if top is not None else (h - line_height * len(lines)) // 2
     for i, line in enumerate(lines):
         left, _, right, _ = draw.textbbox((0, 0), line, font=font)
-        draw.text(((w - (right - left)) // 2, y + i * line_height), line, font=font, fill=(255, 255, 255))
+        draw.text(((w - (right - left)) // 2, y + i * line_height), line, font=font, fill=fill)
     return np.asarray(card)[:, :, ::-1].copy()
 
 

@@ -3,6 +3,7 @@ per decoded frame, luma statistics (black frames, fades); per sampled frame, fac
 motion, colour, colour bars and a text check; and OCR on the frame most likely to hold text in
 each stretch of up to `ocr_window` seconds of a shot, so that reading costs little."""
 
+import json
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -13,7 +14,7 @@ from .motion import global_motion
 from .people import find_faces
 from .setting import colour_stats
 from .technical import is_colour_bars
-from .text import read_text, text_candidates
+from .text import colour_text_candidates, read_text, text_candidates
 
 MOTION_GAP = 3  # frames between the two frames that motion is measured on
 
@@ -51,8 +52,8 @@ class FrameObserver:
             motion = global_motion(before, after, t1 - t0)
         else:
             motion = (np.nan,) * 4
-        boxes = text_candidates(gray)
-        chars = sum(b[4] for b in boxes)
+        looks = {"edges": text_candidates(gray), "colour": colour_text_candidates(image)}
+        chars = sum(b[4] for boxes in looks.values() for b in boxes)
         values = [len(faces), max((f[3] for f in faces), default=0) / small_gray.shape[0], *motion,
                   *colour_stats(small), chars, is_colour_bars(small)]
         for key, value in zip(SAMPLED, values):
@@ -60,14 +61,22 @@ class FrameObserver:
         if self._window and time - self._window["start"] >= self.ocr_window:
             self.flush_ocr()
         if not self._window:
-            self._window = {"start": time, "chars": 0}
-        if chars > self._window["chars"]:
-            self._window.update(chars=chars, time=time, image=image.copy(), boxes=boxes)
+            self._window = {"start": time}
+        # The likeliest frame for each look is read: a frame full of edge-like false candidates
+        # must not hide the one where coloured letters stand.
+        for look, boxes in looks.items():
+            count = sum(b[4] for b in boxes)
+            if count > self._window.get(look, (0,))[0]:
+                self._window[look] = (count, time, image.copy(), boxes)
 
     def flush_ocr(self):
-        if self._window.get("chars"):
-            lines = read_text(self._window["image"], self._window["boxes"])
-            self.ocr.append({"time": self._window["time"], "lines": lines})
+        best = {}
+        for look in ("edges", "colour"):
+            if look in self._window:
+                _, time, image, boxes = self._window[look]
+                best.setdefault(time, (image, []))[1].extend(boxes)
+        for time, (image, boxes) in sorted(best.items(), key=lambda item: item[0]):
+            self.ocr.append({"time": time, "lines": read_text(image, boxes)})
         self._window = {}
 
     def arrays(self) -> dict:
@@ -75,4 +84,5 @@ class FrameObserver:
         out = {f"every_{k}": np.array(v, np.float32 if k != "time" else np.float64)
                for k, v in self.every.items()}
         out.update({k: np.array(v, np.float32) for k, v in self.sampled.items()})
+        out["ocr"] = np.array(json.dumps(self.ocr))
         return out

@@ -1,7 +1,9 @@
 """On-screen text: a cheap text-presence check on every sampled frame, then PP-OCRv4 (the ONNX
 models bundled in rapidocr-onnxruntime) only where text is likely. PP-OCR's detector can miss a
 low-contrast sign that its recogniser reads fine, so the check's own candidate boxes are also
-read directly."""
+read directly. The check looks twice: for lines of sharp light/dark edges (titles, captions,
+credits) and for lines of coloured letters, which a sign's red on grey can hide from the first
+look (same brightness, clear colour)."""
 
 import re
 from functools import lru_cache
@@ -33,6 +35,38 @@ def text_candidates(gray: np.ndarray) -> list[tuple[int, int, int, int, int]]:
         chars = int(round(bw / (0.6 * bh)))
         if chars >= 2 and strokes >= 0.8 * chars:
             boxes.append((x, y, bw, bh, chars))
+    return boxes
+
+
+def colour_text_candidates(image: np.ndarray, min_chroma: int = 12) -> list[tuple[int, int, int, int, int]]:
+    """Boxes (x, y, w, h, letters) of three or more coloured blobs of one height standing on
+    one line, in a BGR frame."""
+    lab = cv2.cvtColor(image, cv2.COLOR_BGR2LAB).astype(np.int16)
+    chroma = (np.abs(lab[:, :, 1] - 128) + np.abs(lab[:, :, 2] - 128)).clip(0, 255).astype(np.uint8)
+    chroma = cv2.GaussianBlur(chroma, (3, 3), 0)
+    level, _ = cv2.threshold(chroma, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    _, mask = cv2.threshold(chroma, max(level, min_chroma), 255, cv2.THRESH_BINARY)
+    frame_h = mask.shape[0]
+    stats = cv2.connectedComponentsWithStats(mask)[2][1:]
+    # Bold letters are wide and neighbours sometimes touch, so a blob may be up to 2x as wide as high.
+    letters = sorted((int(x), int(y), int(w), int(h)) for x, y, w, h, area in stats
+                     if 7 <= h <= 0.35 * frame_h and 0.1 * h <= w <= 2 * h and area >= 0.2 * w * h)
+    lines = []
+    for letter in letters:
+        x, y, _, h = letter
+        for line in lines:
+            lx, ly, lw, lh = line[-1]
+            if (0.67 <= h / lh <= 1.5 and abs((ly + lh / 2) - (y + h / 2)) < 0.3 * lh
+                    and 0 <= x - lx - lw < 0.8 * lh):
+                line.append(letter)
+                break
+        else:
+            lines.append([letter])
+    boxes = []
+    for line in (line for line in lines if len(line) >= 3):
+        top, bottom = min(b[1] for b in line), max(b[1] + b[3] for b in line)
+        right = line[-1][0] + line[-1][2]
+        boxes.append((line[0][0], top, right - line[0][0], bottom - top, len(line)))
     return boxes
 
 
