@@ -5,7 +5,6 @@ PY     := $(VENV)/bin/python
 # torch and torchvision as a matched pair (see README: other pairs fail to import together)
 TORCH  ?= torch==2.14.1 torchvision==0.29.1
 VIDEO  ?= samples/bikes.mp4
-OUT    ?= $(basename $(VIDEO)).srt
 
 .PHONY: setup samples subtitles test bench clean
 
@@ -22,7 +21,7 @@ samples: $(VENV)/.installed
 	$(PY) -m vidcap.samples samples
 
 subtitles: $(VENV)/.installed
-	$(VENV)/bin/vidcap describe $(VIDEO) -o $(OUT)
+	$(VENV)/bin/vidcap describe $(VIDEO) -o $(or $(OUT),$(basename $(VIDEO)).srt)
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -q
@@ -32,6 +31,26 @@ bench: $(VENV)/.installed
 
 clean:
 	rm -rf bench .pytest_cache .hypothesis
+
+# The batch job: every video under IN (folders, globs or manifests) to subtitles in OUT.
+# Optional: WORKERS=N, ENGINE=ray ADDRESS=host:port, SHARD=K/N, FORMAT=vtt.
+IN     ?= samples
+BATCH_OUT = $(or $(OUT),subtitles)
+BATCH_FLAGS = $(if $(WORKERS),--workers $(WORKERS)) $(if $(ENGINE),--engine $(ENGINE)) \
+	$(if $(ADDRESS),--address $(ADDRESS)) $(if $(SHARD),--shard $(SHARD)) $(if $(FORMAT),--format $(FORMAT))
+
+.PHONY: batch schedule bench-batch
+
+# Batch throughput with 1 and 2 workers on 20 sample copies + 5 bad files (cache off).
+bench-batch: $(VENV)/.installed
+	$(PY) -m vidcap.bench_batch
+
+batch: $(VENV)/.installed
+	$(VENV)/bin/vidcap batch $(IN) -o $(BATCH_OUT) $(strip $(BATCH_FLAGS))
+
+# A crontab line (nightly at 01:30) that runs `make batch` from this checkout.
+schedule:
+	@echo "30 1 * * * cd $(CURDIR) && mkdir -p $(abspath $(BATCH_OUT)) && make batch IN=\"$(abspath $(IN))\" OUT=$(abspath $(BATCH_OUT)) >> $(abspath $(BATCH_OUT))/batch-cron.log 2>&1"
 
 # Captioned data: a folder of videos with .srt beside them (see `vidcap convert` for MSR-VTT,
 # MSVD and ActivityNet Captions).

@@ -1,4 +1,5 @@
-"""Command line: `vidcap describe VIDEO -o OUT.srt|.vtt|.json`."""
+"""Command line: `vidcap describe VIDEO -o OUT.srt|.vtt|.json`, `vidcap batch INPUT... -o OUTDIR`,
+`vidcap status OUTDIR`, and training: `train`, `eval`, `convert`, `generate`."""
 
 import argparse
 import os
@@ -20,6 +21,30 @@ def _positive(kind):
     return parse
 
 
+def _add_job_options(parser: argparse.ArgumentParser):
+    parser.add_argument("--sample-fps", type=_positive(float), default=2.0,
+                        help="frames per second through the CNN (default 2)")
+    parser.add_argument("--decode-fps", type=_positive(float),
+                        help="cap on decoded frames per second (default: every frame)")
+    parser.add_argument("--encoder", choices=ENCODERS, default="efficientnet-lite0")
+    parser.add_argument("--narrator", default=DEFAULT_NARRATOR,
+                        help=f"'lstm' (the shipped model), 'rules' (its teacher) or a model folder "
+                             f"(default {DEFAULT_NARRATOR})")
+    parser.add_argument("--no-cache", action="store_true", help="ignore the feature cache")
+    parser.add_argument("--max-line-chars", type=_positive(int), default=42)
+    parser.add_argument("--max-cps", type=_positive(float), default=17.0,
+                        help="reading speed limit, characters per second")
+
+
+def _job_options(args):
+    from .cues import ReadabilityRules
+    from .pipeline import Options
+
+    rules = ReadabilityRules(max_line_chars=args.max_line_chars, max_cps=args.max_cps)
+    return Options(sample_fps=args.sample_fps, decode_fps=args.decode_fps, encoder=args.encoder,
+                   narrator=args.narrator, use_cache=not args.no_cache, rules=rules)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vidcap", description="Describe what is on screen, "
                                      "when, as subtitles (SRT, WebVTT or JSON).")
@@ -30,18 +55,30 @@ def build_parser() -> argparse.ArgumentParser:
     describe.add_argument("video")
     describe.add_argument("-o", "--output", help="output file (default: VIDEO with .srt)")
     describe.add_argument("--format", choices=FORMATS, help="default: from the output extension")
-    describe.add_argument("--sample-fps", type=_positive(float), default=2.0,
-                          help="frames per second through the CNN (default 2)")
-    describe.add_argument("--decode-fps", type=_positive(float),
-                          help="cap on decoded frames per second (default: every frame)")
-    describe.add_argument("--encoder", choices=ENCODERS, default="efficientnet-lite0")
-    describe.add_argument("--narrator", default=DEFAULT_NARRATOR,
-                          help=f"'lstm' (the shipped model), 'rules' (its teacher) or a model folder "
-                               f"(default {DEFAULT_NARRATOR})")
-    describe.add_argument("--no-cache", action="store_true", help="ignore the feature cache")
-    describe.add_argument("--max-line-chars", type=_positive(int), default=42)
-    describe.add_argument("--max-cps", type=_positive(float), default=17.0,
-                          help="reading speed limit, characters per second")
+    _add_job_options(describe)
+
+    batch = sub.add_parser("batch", help="describe many videos into a folder: resumable, parallel",
+                           description="Exit status: 0 every video has its output, 1 some failed, "
+                                       "2 usage error, 3 another run holds OUTDIR.")
+    batch.add_argument("inputs", nargs="+", metavar="INPUT",
+                       help="folders (searched for video files), globs, files, or manifests "
+                            "(.csv or .jsonl: path, optional output, format, narrator, encoder, "
+                            "sample_fps, decode_fps)")
+    batch.add_argument("-o", "--output-dir", required=True, metavar="OUTDIR")
+    batch.add_argument("--format", choices=FORMATS, default="srt")
+    batch.add_argument("--workers", type=_positive(int), help="worker processes or Ray actors "
+                       "(default: one per two cores)")
+    batch.add_argument("--engine", choices=["local", "ray"], default="local")
+    batch.add_argument("--address", help="Ray cluster address (default: start Ray on this machine)")
+    batch.add_argument("--retries", type=int, default=2,
+                       help="times a video that failed for a passing reason is tried again (default 2)")
+    batch.add_argument("--force", action="store_true", help="redo every video, done or not")
+    batch.add_argument("--shard", metavar="K/N", help="only the K-th of N parts (0-based), e.g. "
+                       "$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT")
+    _add_job_options(batch)
+
+    status = sub.add_parser("status", help="summary of a batch output folder's journal")
+    status.add_argument("output_dir", metavar="OUTDIR")
 
     train = sub.add_parser("train", help="train the LSTM narrator on videos with .srt beside them")
     train.add_argument("data", help="folder of videos, each with a .srt of the same name")
@@ -114,31 +151,44 @@ def run_generate(args):
 
 
 def run_describe(args):
-    from .cues import ReadabilityRules
-    from .pipeline import Options, describe_video
+    from .pipeline import describe_video
     from .writers import check_writable, format_for, write_result
 
     output = args.output or os.path.splitext(args.video)[0] + "." + (args.format or "srt")
     check_writable(output)
     fmt = format_for(output, args.format)
-    rules = ReadabilityRules(max_line_chars=args.max_line_chars, max_cps=args.max_cps)
-    options = Options(sample_fps=args.sample_fps, decode_fps=args.decode_fps,
-                      encoder=args.encoder, narrator=args.narrator,
-                      use_cache=not args.no_cache, rules=rules)
-    result = describe_video(args.video, options)
+    result = describe_video(args.video, _job_options(args))
     write_result(result, output, fmt)
     print(f"{output}: {len(result.cues)} cues over {len(result.shots)} shots", file=sys.stderr)
 
 
+def run_batch(args) -> int:
+    from .batch import run_batch
+
+    return run_batch(args.inputs, args.output_dir, _job_options(args), args.format, args.workers,
+                     args.engine, args.address, args.retries, args.force, args.shard)
+
+
+def run_status(args):
+    from .batch import status_table
+
+    print(status_table(args.output_dir))
+
+
 def main(argv=None) -> int:
+    from .batch import UsageError
+    from .journal import Busy
+
     args = build_parser().parse_args(argv)
     try:
-        {"describe": run_describe, "train": run_train, "eval": run_eval, "convert": run_convert,
-         "generate": run_generate}[args.command](args)
+        return {"describe": run_describe, "train": run_train, "eval": run_eval, "convert": run_convert,
+                "generate": run_generate, "batch": run_batch, "status": run_status}[args.command](args) or 0
+    except (UsageError, Busy) as e:
+        print(f"vidcap: error: {e}", file=sys.stderr)
+        return 2 if isinstance(e, UsageError) else 3
     except VidcapError as e:
         print(f"vidcap: error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("vidcap: interrupted", file=sys.stderr)
         return 130
-    return 0

@@ -18,7 +18,7 @@ from typing import Iterator, Optional
 import ffmpeg
 import numpy as np
 
-from .errors import VidcapError
+from .errors import BadVideo
 
 
 def ffmpeg_exe() -> str:
@@ -59,12 +59,12 @@ _ERROR_HINTS = [
 ]
 
 
-def _ffmpeg_error(path: str, stderr: str) -> VidcapError:
+def _ffmpeg_error(path: str, stderr: str) -> BadVideo:
     for needle, message in _ERROR_HINTS:
         if needle in stderr:
-            return VidcapError(f"{path}: {message}")
+            return BadVideo(f"{path}: {message}")
     lines = [l.strip() for l in stderr.splitlines() if l.strip() and "At least one output" not in l]
-    return VidcapError(f"{path}: ffmpeg failed: {lines[-1] if lines else 'no output'}")
+    return BadVideo(f"{path}: ffmpeg failed: {lines[-1] if lines else 'no output'}")
 
 
 def _seconds(hms: str) -> float:
@@ -77,14 +77,14 @@ def parse_probe(path: str, text: str) -> VideoInfo:
     stream = re.search(r"Stream #\d+:\d+[^\n]*?: Video: ([^\n]*)((?:\n    [^\n]*)*)", text)
     if not stream:
         if re.search(r"Stream #\d+:\d+", text):
-            raise VidcapError(f"{path}: no video stream (audio or data only)")
+            raise BadVideo(f"{path}: no video stream (audio or data only)")
         raise _ffmpeg_error(path, text)
     desc, side = stream.group(1), stream.group(2)
     if desc.startswith("ansi"):  # ffmpeg's tty demuxer renders any text file as "video"
-        raise VidcapError(f"{path}: not a video file (text)")
+        raise BadVideo(f"{path}: not a video file (text)")
     size = re.search(r"(?<![\w])(\d{1,5})x(\d{1,5})(?![\w])", desc)
     if not size:
-        raise VidcapError(f"{path}: video stream has no frame size (corrupt header?)")
+        raise BadVideo(f"{path}: video stream has no frame size (corrupt header?)")
     w, h = int(size.group(1)), int(size.group(2))
     sar = re.search(r"SAR (\d+):(\d+)", desc)
     if sar and int(sar.group(1)) > 0 and int(sar.group(2)) > 0:
@@ -104,11 +104,11 @@ def parse_probe(path: str, text: str) -> VideoInfo:
 
 def probe(path: str) -> VideoInfo:
     if not os.path.exists(path):
-        raise VidcapError(f"{path}: no such file")
+        raise BadVideo(f"{path}: no such file")
     if os.path.isdir(path):
-        raise VidcapError(f"{path}: is a directory, not a video file")
+        raise BadVideo(f"{path}: is a directory, not a video file")
     if os.path.getsize(path) == 0:
-        raise VidcapError(f"{path}: empty file")
+        raise BadVideo(f"{path}: empty file")
     result = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", path],
                             capture_output=True, text=True, errors="replace")
     return parse_probe(path, result.stderr)
@@ -140,7 +140,7 @@ def iter_frames(info: VideoInfo, short_side: int = 224, fps: Optional[float] = N
                 prefetch: int = 48) -> Iterator[Frame]:
     """Stream frames (never the whole video in memory: at most `prefetch` frames wait in a
     queue, so ffmpeg keeps decoding while the consumer computes). `fps` caps the rate in
-    ffmpeg; None keeps every frame. Raises VidcapError for unreadable or truncated input."""
+    ffmpeg; None keeps every frame. Raises BadVideo for unreadable or truncated input."""
     width, height = analysis_size(info, short_side)
     frame_bytes = width * height * 3
     proc = subprocess.Popen(decode_command(info, short_side, fps), stdin=subprocess.DEVNULL,
@@ -196,7 +196,7 @@ def iter_frames(info: VideoInfo, short_side: int = 224, fps: Optional[float] = N
     if proc.returncode != 0:
         raise _ffmpeg_error(info.path, "".join(log))
     if index == 0:
-        raise VidcapError(f"{info.path}: no video frames could be decoded (corrupt file?)")
+        raise BadVideo(f"{info.path}: no video frames could be decoded (corrupt file?)")
     if info.duration and last_time is not None and last_time + max(1.0, 0.1 * info.duration) < info.duration:
-        raise VidcapError(f"{info.path}: truncated or corrupt: frames stop at {last_time:.2f} s "
+        raise BadVideo(f"{info.path}: truncated or corrupt: frames stop at {last_time:.2f} s "
                           f"of {info.duration:.2f} s")

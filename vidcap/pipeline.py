@@ -2,7 +2,7 @@
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 
@@ -84,7 +84,9 @@ def _luma(image: np.ndarray) -> float:
     return float(image.mean(axis=(0, 1)) @ np.array([0.114, 0.587, 0.299]))
 
 
-def analyse(path: str, options: Options = Options(), encoder: Optional[Encoder] = None) -> Analysis:
+def analyse(path: str, options: Options = Options(), encoder: Optional[Encoder] = None,
+            progress: Optional[Callable[[float, Optional[float]], None]] = None) -> Analysis:
+    """`progress(seconds decoded, duration)` is called as frames arrive, when given."""
     info = probe(path)
     key = cache.cache_key(_cache_fields(path, options)) if options.use_cache else None
     if key and (hit := cache.load("analysis", key)) is not None:
@@ -107,6 +109,8 @@ def analyse(path: str, options: Options = Options(), encoder: Optional[Encoder] 
         small = shrink(frame.image, options.shots.detect_width)
         new_shot = detector.push(frame.time, small)
         last_time = frame.time
+        if progress:
+            progress(frame.time, info.duration)
         sampled = new_shot or frame.time >= next_sample - 1e-6
         observer.add(frame.time, frame.image, small, sampled, new_shot)
         if sampled:
@@ -136,9 +140,12 @@ def _from_arrays(info: VideoInfo, a: dict) -> Analysis:
                     json.loads(str(a["ocr"])))
 
 
-def describe_video(path: str, options: Options = Options()) -> Result:
-    narrator = get_narrator(options.narrator)
-    analysis = analyse(path, options)
+def describe_video(path: str, options: Options = Options(), encoder: Optional[Encoder] = None,
+                   narrator=None, progress=None) -> Result:
+    """The whole job for one video. A batch worker passes the encoder and narrator it loaded
+    once; otherwise they are loaded here (the encoder only when the analysis is not cached)."""
+    narrator = narrator or get_narrator(options.narrator)
+    analysis = analyse(path, options, encoder, progress)
     facts, segments = all_facts(analysis)
     sentences = narrator.narrate(facts, analysis)
     spans = [Span(s.start, s.end, said) for s, said in zip(analysis.shots, sentences)]

@@ -1,0 +1,207 @@
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+import srt
+
+from vidcap import synth
+from vidcap.batch import Source, make_jobs, safe_relative
+from vidcap.cli import main
+from vidcap.journal import batch_lock
+from vidcap.pipeline import Options
+
+GOOD = ["one.mp4", "two.mp4", "sub/three.mp4"]
+BAD = {"empty.mp4": "empty file", "corrupt.mp4": "not a playable video", "audio.m4a": "no video stream",
+       "notes.mov": "not a playable video"}
+
+
+@pytest.fixture(scope="module")
+def good_clips(tmp_path_factory):
+    d = tmp_path_factory.mktemp("good")
+    paths = []
+    for i, word in enumerate(["ONE", "TWO", "THREE"]):
+        path = d / f"clip{i}.mp4"
+        card = synth.text_card([f"PART {word}"], (320, 240), font_size=30)
+        synth.make_drawn_video(str(path), lambda n, t, card=card: card, 40 + 10 * i)
+        paths.append(str(path))
+    return paths
+
+
+def make_folder(root, good_clips, bad=True):
+    for name, clip in zip(GOOD, good_clips):
+        os.makedirs(os.path.dirname(root / name), exist_ok=True)
+        shutil.copyfile(clip, root / name)
+    if bad:
+        (root / "empty.mp4").write_bytes(b"")
+        (root / "corrupt.mp4").write_bytes(os.urandom(100_000))
+        synth.make_audio_only(str(root / "audio.m4a"))
+        (root / "notes.mov").write_text("not a video at all\n" * 50)
+    return root
+
+
+def journal_rows(out):
+    db = sqlite3.connect(out / ".vidcap" / "journal.sqlite")
+    rows = {r[0]: r[1:] for r in db.execute("SELECT output, status, attempts, error, permanent FROM videos")}
+    db.close()
+    return rows
+
+
+def events(out, kind):
+    lines = (out / ".vidcap" / "log.jsonl").read_text().splitlines()
+    return [e["output"] for e in map(json.loads, lines) if e["event"] == kind]
+
+
+def batch(capsys, *args):
+    code = main(["batch", *map(str, args)])
+    return code, capsys.readouterr().err
+
+
+def test_two_workers_good_and_bad_files_then_nothing_to_do(tmp_path, good_clips, capsys):
+    src, out = make_folder(tmp_path / "films", good_clips), tmp_path / "subs"
+    code, err = batch(capsys, src, "-o", out, "--workers", 2)
+    assert code == 1, err
+    assert "3 done, 4 failed" in err
+    for name in GOOD:
+        cues = list(srt.parse((out / name).with_suffix(".srt").read_text()))
+        assert cues, name
+    rows = journal_rows(out)
+    assert {k: v[0] for k, v in rows.items()} == {
+        **{n.replace(".mp4", ".srt"): "done" for n in GOOD},
+        **{os.path.splitext(n)[0] + ".srt": "failed" for n in BAD}}
+    for name, reason in BAD.items():
+        _, attempts, error, permanent = rows[os.path.splitext(name)[0] + ".srt"]
+        assert reason in error and permanent == 1 and attempts == 1
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*.srt")}
+
+    code, err = batch(capsys, src, "-o", out, "--workers", 2)
+    assert code == 1
+    assert "nothing to do: 3 done and unchanged, 4 failed and unchanged" in err
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*.srt")} == before
+    assert len(events(out, "video_start")) == 7
+
+    # A changed video is described again, and only that one.
+    shutil.copyfile(good_clips[1], src / "one.mp4")
+    code, err = batch(capsys, src, "-o", out, "--workers", 2)
+    assert events(out, "video_start")[7:] == ["one.srt"]
+
+    main(["status", str(out)])
+    table = capsys.readouterr().out
+    assert "7 videos: 3 done, 4 failed" in table and "empty file" in table
+
+
+def test_killed_midway_then_resumed(tmp_path, good_clips, capsys):
+    src, out = make_folder(tmp_path / "films", good_clips, bad=False), tmp_path / "subs"
+    for i, clip in enumerate(good_clips):
+        shutil.copyfile(clip, src / f"more{i}.mp4")
+    run = subprocess.Popen([sys.executable, "-m", "vidcap", "batch", str(src), "-o", str(out), "--workers", "1"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and run.poll() is None:
+        if (out / ".vidcap" / "log.jsonl").exists() and events(out, "video_done"):
+            break
+        time.sleep(0.05)
+    assert run.poll() is None, "the batch ended before it could be killed"
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
+    finished_first = set(events(out, "video_done"))
+    assert 1 <= len(finished_first) < 6
+    for path in out.rglob("*.srt"):  # whatever is there is whole
+        assert list(srt.parse(path.read_text()))
+
+    code, err = batch(capsys, src, "-o", out, "--workers", 1)
+    assert code == 0, err
+    done = events(out, "video_done")
+    assert sorted(done) == sorted(set(done)) and len(done) == 6  # every video done exactly once
+    assert not set(events(out, "video_start")[-(6 - len(finished_first)):]) & finished_first
+    assert sorted(p.name for p in out.rglob("*") if p.is_file() and ".vidcap" not in p.parts) == sorted(
+        ["one.srt", "two.srt", "three.srt", "more0.srt", "more1.srt", "more2.srt"])
+
+
+def test_second_run_on_the_same_folder_is_refused(tmp_path, good_clips, capsys):
+    out = tmp_path / "subs"
+    with batch_lock(str(out)):
+        code, err = batch(capsys, good_clips[0], "-o", out)
+    assert code == 3 and "another vidcap batch is already running here (pid" in err
+    assert not (out / "clip0.srt").exists()
+
+
+def test_names_stay_inside_the_output_folder(tmp_path, good_clips, capsys):
+    manifest = tmp_path / "list" / "films.csv"
+    manifest.parent.mkdir()
+    manifest.write_text("path,output,format\n"
+                        f"{good_clips[0]},../../../evil/escape,\n"
+                        f"../{os.path.relpath(good_clips[1], tmp_path)},/etc/passwd,vtt\n")
+    out = tmp_path / "subs"
+    code, err = batch(capsys, manifest, "-o", out)
+    assert code == 0, err
+    assert (out / "evil" / "escape.srt").is_file()
+    assert (out / "etc" / "passwd.vtt").read_text().startswith("WEBVTT")
+    assert not (tmp_path / "evil").exists()
+    assert safe_relative("../../.vidcap/journal.sqlite") == "journal.sqlite"
+
+
+def test_same_name_different_extension_keep_their_extension():
+    jobs = make_jobs([Source("/f/film.mp4", "film"), Source("/f/film.mkv", "film"), Source("/f/x.avi", "x")],
+                     Options(), "srt")
+    assert [j.output for j in jobs] == ["film.mp4.srt", "film.mkv.srt", "x.srt"]
+
+
+def test_a_passing_failure_is_retried_up_to_the_limit(tmp_path, good_clips, capsys):
+    out = tmp_path / "subs"
+    out.mkdir()
+    (out / "blocked").write_text("a file where the output folder should be")
+    manifest = tmp_path / "films.jsonl"
+    manifest.write_text(json.dumps({"path": good_clips[0], "output": "blocked/film"}) + "\n")
+    for expected_starts in (1, 2, 2):
+        code, err = batch(capsys, manifest, "-o", out, "--retries", 1, "--narrator", "rules")
+        assert code == 1, err
+        assert len(events(out, "video_start")) == expected_starts
+    status, attempts, error, permanent = journal_rows(out)["blocked/film.srt"]
+    assert status == "failed" and attempts == 2 and permanent == 0 and "cannot write" in error
+
+
+@pytest.mark.parametrize("args, message", [
+    (["/no/such/folder"], "no such file"),
+    (["{manifest}"], "unknown column 'colour'"),
+    (["{clip}", "--shard", "4/4"], "--shard"),
+])
+def test_usage_errors_exit_2(tmp_path, good_clips, capsys, args, message):
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(f"path,colour\n{good_clips[0]},red\n")
+    args = [a.format(manifest=manifest, clip=good_clips[0]) for a in args]
+    code, err = batch(capsys, *args, "-o", tmp_path / "out")
+    assert code == 2 and message in err and err.count("\n") == 1
+
+
+def test_ray_engine_on_a_local_ray(tmp_path, good_clips, capsys):
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", log_to_driver=False)
+    try:
+        src, out = make_folder(tmp_path / "films", good_clips[:2], bad=False), tmp_path / "subs"
+        (src / "bad.mp4").write_bytes(b"")
+        code, err = batch(capsys, src, "-o", out, "--engine", "ray", "--workers", 2)
+    finally:
+        ray.shutdown()
+    assert code == 1, err
+    rows = journal_rows(out)
+    assert rows["one.srt"][0] == rows["two.srt"][0] == "done"
+    assert rows["bad.srt"][0] == "failed" and "empty file" in rows["bad.srt"][2]
+    assert list(srt.parse((out / "two.srt").read_text()))
+
+
+def test_shards_share_one_output_folder(tmp_path, good_clips, capsys):
+    src, out = make_folder(tmp_path / "films", good_clips, bad=False), tmp_path / "subs"
+    for shard in ("0/2", "1/2"):
+        code, err = batch(capsys, src, "-o", out, "--shard", shard, "--narrator", "rules")
+        assert code == 0, err
+    assert sorted(p.name for p in (out / ".vidcap").glob("journal*")) == [
+        "journal-shard-0-of-2.sqlite", "journal-shard-1-of-2.sqlite"]
+    assert len(list(out.rglob("*.srt"))) == 3
+    main(["status", str(out)])
+    assert "3 videos: 3 done, 0 failed" in capsys.readouterr().out

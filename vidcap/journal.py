@@ -1,0 +1,177 @@
+"""The batch journal: one SQLite database in the output folder recording every video's status,
+attempts, error, content hash, settings fingerprint and timings, so a rerun skips what is done
+and unchanged; and the lock that keeps a second run (cron overlap) off the same folder."""
+
+import fcntl
+import glob
+import json
+import os
+import socket
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from .errors import VidcapError
+
+STATE_DIR = ".vidcap"  # inside OUTDIR: journal, lock and log
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS videos (
+    output TEXT PRIMARY KEY,       -- path relative to OUTDIR
+    source TEXT NOT NULL,          -- absolute input path
+    status TEXT NOT NULL,          -- running, done or failed
+    attempts INTEGER NOT NULL DEFAULT 0,
+    failures INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    permanent INTEGER NOT NULL DEFAULT 0,  -- 1: the input itself is bad; redone only once it changes
+    size INTEGER, mtime_ns INTEGER, sha256 TEXT,
+    fingerprint TEXT,              -- model + settings that made the output
+    started REAL, finished REAL, seconds REAL,
+    duration REAL, shots INTEGER, cues INTEGER, worker TEXT
+)"""
+
+
+class Busy(VidcapError):
+    """Another run holds the output folder."""
+
+
+def state_dir(outdir: str) -> str:
+    return os.path.join(outdir, STATE_DIR)
+
+
+def _suffix(shard: tuple[int, int] | None) -> str:
+    return f"-shard-{shard[0]}-of-{shard[1]}" if shard else ""
+
+
+@contextmanager
+def batch_lock(outdir: str, shard: tuple[int, int] | None = None):
+    """An exclusive flock on OUTDIR/.vidcap/lock (one per shard). The kernel drops it when the
+    process dies, even by kill -9, so a crashed run never leaves a stale lock."""
+    os.makedirs(state_dir(outdir), exist_ok=True)
+    path = os.path.join(state_dir(outdir), f"lock{_suffix(shard)}")
+    with open(path, "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read().strip() or "another process"
+            raise Busy(f"{outdir}: another vidcap batch is already running here ({holder}); "
+                       f"this run does nothing") from None
+        f.seek(0)
+        f.truncate()
+        f.write(f"pid {os.getpid()} on {socket.gethostname()} since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+        f.flush()
+        try:
+            yield
+        finally:
+            f.truncate(0)
+
+
+def lock_holders(outdir: str) -> list[str]:
+    """Who holds the locks of OUTDIR now (a lock file left by a killed run is not held)."""
+    holders = []
+    for path in sorted(glob.glob(os.path.join(state_dir(outdir), "lock*"))):
+        with open(path) as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                fcntl.flock(f, fcntl.LOCK_UN)
+            except BlockingIOError:
+                holders.append(f.read().strip() or "another process")
+    return holders
+
+
+@dataclass
+class Entry:
+    output: str
+    source: str
+    status: str
+    attempts: int
+    failures: int
+    error: str | None
+    permanent: bool
+    size: int | None
+    mtime_ns: int | None
+    sha256: str | None
+    fingerprint: str | None
+    started: float | None
+    finished: float | None
+    seconds: float | None
+    duration: float | None
+    shots: int | None
+    cues: int | None
+    worker: str | None
+
+
+class Journal:
+    def __init__(self, outdir: str, shard: tuple[int, int] | None = None, readonly: bool = False):
+        path = os.path.join(state_dir(outdir), f"journal{_suffix(shard)}.sqlite")
+        if readonly:
+            self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        else:
+            os.makedirs(state_dir(outdir), exist_ok=True)
+            self.db = sqlite3.connect(path)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.execute(SCHEMA)
+            self.db.commit()
+
+    def get(self, output: str) -> Entry | None:
+        row = self.db.execute("SELECT * FROM videos WHERE output = ?", (output,)).fetchone()
+        return Entry(*row) if row else None
+
+    def entries(self) -> list[Entry]:
+        return [Entry(*row) for row in self.db.execute("SELECT * FROM videos ORDER BY output")]
+
+    def started(self, output: str, source: str, size: int, mtime_ns: int, fingerprint: str, worker: str):
+        with self.db:
+            self.db.execute(
+                """INSERT INTO videos (output, source, status, attempts, size, mtime_ns, fingerprint,
+                                       started, worker)
+                   VALUES (?, ?, 'running', 1, ?, ?, ?, ?, ?)
+                   ON CONFLICT(output) DO UPDATE SET source = excluded.source, status = 'running',
+                       attempts = attempts + 1,
+                       failures = CASE WHEN size IS excluded.size AND mtime_ns IS excluded.mtime_ns
+                                       THEN failures ELSE 0 END,
+                       size = excluded.size, mtime_ns = excluded.mtime_ns,
+                       fingerprint = excluded.fingerprint, started = excluded.started,
+                       worker = excluded.worker, finished = NULL, seconds = NULL""",
+                (output, source, size, mtime_ns, fingerprint, time.time(), worker))
+
+    def done(self, output: str, sha256: str, seconds: float, duration: float, shots: int, cues: int):
+        with self.db:
+            self.db.execute(
+                """UPDATE videos SET status = 'done', error = NULL, permanent = 0, failures = 0,
+                       sha256 = ?, finished = ?, seconds = ?, duration = ?, shots = ?, cues = ?
+                   WHERE output = ?""",
+                (sha256, time.time(), seconds, duration, shots, cues, output))
+
+    def failed(self, output: str, error: str, permanent: bool, seconds: float):
+        with self.db:
+            self.db.execute(
+                """UPDATE videos SET status = 'failed', error = ?, permanent = ?,
+                       failures = failures + 1, finished = ?, seconds = ? WHERE output = ?""",
+                (error, int(permanent), time.time(), seconds, output))
+
+    def close(self):
+        self.db.close()
+
+
+def all_journals(outdir: str) -> list[str]:
+    """The journals in OUTDIR: the whole folder's, or one per shard."""
+    return sorted(glob.glob(os.path.join(state_dir(outdir), "journal*.sqlite")))
+
+
+class EventLog:
+    """JSON lines, one per event, appended to OUTDIR/.vidcap/log.jsonl."""
+
+    def __init__(self, outdir: str):
+        self.file = open(os.path.join(state_dir(outdir), "log.jsonl"), "a", encoding="utf-8")
+
+    def __call__(self, event: str, **fields):
+        record = {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "event": event, "pid": os.getpid(), **fields}
+        self.file.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.file.flush()
+
+    def close(self):
+        self.file.close()

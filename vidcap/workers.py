@@ -1,0 +1,261 @@
+"""Batch workers: describing one video in a process that loaded its models once, and the two
+engines that run such workers: a pool of local processes, or actors on a Ray cluster. Workers
+only compute; the driver writes every output and journal entry (see batch.py)."""
+
+import os
+import queue
+import socket
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .errors import BadVideo, VidcapError
+from .pipeline import Options
+
+
+@dataclass(frozen=True)
+class Job:
+    source: str  # absolute path of the video
+    output: str  # output path relative to OUTDIR
+    format: str  # srt, vtt or json
+    options: Options
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    text: str = ""  # the whole output file
+    error: str = ""
+    permanent: bool = False  # the input itself is bad
+    sha256: str = ""
+    seconds: float = 0.0
+    duration: float = 0.0
+    shots: int = 0
+    cues: int = 0
+    worker: str = ""
+
+
+Report = Callable[[str, float, float | None], None]  # (output, seconds decoded, duration)
+
+
+@lru_cache(maxsize=4)
+def _encoder(name: str):
+    from .features import load_encoder
+
+    return load_encoder(name)
+
+
+@lru_cache(maxsize=4)
+def _narrator(name: str):
+    from .narrator import get_narrator
+
+    return get_narrator(name)
+
+
+def describe_job(job: Job, report: Report | None = None) -> Outcome:
+    """One video to the text of its output file; every failure comes back as an Outcome."""
+    from .cache import file_digest
+    from .decode import probe
+    from .pipeline import describe_video
+    from .writers import get_writer
+
+    start = time.monotonic()
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    last = [0.0]
+
+    def progress(seconds: float, duration: float | None):
+        now = time.monotonic()
+        if report and now - last[0] >= 0.5:
+            last[0] = now
+            report(job.output, seconds, duration)
+
+    try:
+        probe(job.source)
+        sha256 = file_digest(job.source)
+        result = describe_video(job.source, job.options, _encoder(job.options.encoder),
+                                _narrator(job.options.narrator), progress)
+        text = get_writer(job.format).format(result)
+    except BadVideo as e:
+        return Outcome(False, error=str(e), permanent=True, seconds=time.monotonic() - start, worker=worker)
+    except Exception as e:  # anything else may pass (memory, a full disk): retried later
+        error = str(e) if isinstance(e, VidcapError) else f"{type(e).__name__}: {e}"
+        return Outcome(False, error=error, seconds=time.monotonic() - start, worker=worker)
+    return Outcome(True, text, sha256=sha256, seconds=time.monotonic() - start,
+                   duration=result.duration, shots=len(result.shots), cues=len(result.cues), worker=worker)
+
+
+def cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def default_workers() -> int:
+    """One worker per two cores: each keeps ffmpeg decoding and the CNN busy at once."""
+    return max(1, cores() // 2)
+
+
+_reports: "queue.Queue | None" = None
+
+
+def _start_worker(threads: int, reports):
+    import signal
+
+    global _reports
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver handles Ctrl-C
+    os.environ["VIDCAP_THREADS"] = str(threads)
+    _reports = reports
+
+
+def _report(output: str, seconds: float, duration: float | None):
+    try:
+        _reports.put_nowait((output, seconds, duration))
+    except (queue.Full, ValueError, OSError):
+        pass
+
+
+def _died(error: BaseException) -> str:
+    if isinstance(error, BrokenProcessPool):
+        return "the worker process died (killed, crashed or out of memory)"
+    return f"{type(error).__name__}: {error}"
+
+
+def _run_in_worker(job: Job) -> Outcome:
+    return describe_job(job, _report)
+
+
+class LocalEngine:
+    """`workers` processes on this machine, each loading the models once."""
+
+    name = "local"
+
+    def __init__(self, workers: int | None = None):
+        import multiprocessing
+
+        self.workers = workers or default_workers()
+        self.context = multiprocessing.get_context("spawn")  # never fork a process holding torch threads
+        self.reports = self.context.Queue(maxsize=1000)
+
+    def _pool(self) -> ProcessPoolExecutor:
+        threads = max(1, cores() // self.workers)
+        return ProcessPoolExecutor(self.workers, mp_context=self.context, initializer=_start_worker,
+                                   initargs=(threads, self.reports))
+
+    def run(self, jobs: Iterable[Job], on_start: Callable[[Job], None]) -> Iterator[tuple[Job, Outcome]]:
+        """Results as they finish, never more than `workers` jobs in flight (so the journal's
+        'running' means running). A worker that dies (killed, out of memory) fails only the
+        jobs it may have held, and a fresh pool goes on."""
+        pending = iter(jobs)
+        pool = self._pool()
+        running: dict = {}
+        try:
+            while True:
+                while len(running) < self.workers and (job := next(pending, None)) is not None:
+                    on_start(job)
+                    running[pool.submit(_run_in_worker, job)] = job
+                if not running:
+                    return
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                broken = False
+                for future in finished:
+                    job, error = running.pop(future), future.exception()
+                    broken |= isinstance(error, BrokenProcessPool)
+                    yield job, future.result() if error is None else Outcome(False, error=_died(error))
+                if broken:  # the pool is unusable: what it still held is lost, a new one goes on
+                    for job in running.values():
+                        yield job, Outcome(False, error=_died(BrokenProcessPool()))
+                    running.clear()
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    pool = self._pool()
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def poll_report(self, timeout: float):
+        try:
+            return self.reports.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def close(self):
+        self.reports.close()
+
+
+class _RayDescriber:
+    """A Ray actor holding the models: it describes videos one after another."""
+
+    def __init__(self, reports):
+        self.reports = reports
+
+    def describe(self, job: Job) -> Outcome:
+        def report(output, seconds, duration):
+            try:
+                self.reports.put_nowait((output, seconds, duration))
+            except Exception:  # a full or closed progress queue must never fail a video
+                pass
+        return describe_job(job, report)
+
+
+class RayEngine:
+    """The same job on a Ray cluster: one actor per worker, each with its share of the CPUs and,
+    where the cluster has GPUs, of a GPU. Videos are read by path, so the cluster's nodes must
+    see the input folders at the same paths (shared storage); outputs come back to the driver."""
+
+    name = "ray"
+
+    def __init__(self, workers: int | None = None, address: str | None = None):
+        import ray
+        from ray.util.queue import Queue
+
+        self.owns_ray = not ray.is_initialized()
+        if self.owns_ray:
+            ray.init(address=address, include_dashboard=False, log_to_driver=False,
+                     configure_logging=False)
+        resources = ray.cluster_resources()
+        cpus, gpus = resources.get("CPU", 1), resources.get("GPU", 0)
+        self.workers = workers or max(1, int(cpus // 2))
+        self.reports = Queue(maxsize=1000, actor_options={"num_cpus": 0})
+        describer = ray.remote(_RayDescriber).options(
+            max_restarts=3,  # an actor killed mid-video comes back; the video is reported failed
+            num_cpus=max(1, int(cpus // self.workers)),
+            num_gpus=min(1.0, gpus / self.workers) if gpus else 0,
+            runtime_env={"env_vars": {"VIDCAP_THREADS": str(max(1, int(cpus // self.workers)))}})
+        self.actors = [describer.remote(self.reports) for _ in range(self.workers)]
+        self.ray = ray
+
+    def run(self, jobs: Iterable[Job], on_start: Callable[[Job], None]) -> Iterator[tuple[Job, Outcome]]:
+        ray = self.ray
+        pending = iter(jobs)
+        idle = list(self.actors)
+        running: dict = {}
+        while True:
+            while idle and (job := next(pending, None)) is not None:
+                on_start(job)
+                actor = idle.pop()
+                running[actor.describe.remote(job)] = (job, actor)
+            if not running:
+                return
+            finished, _ = ray.wait(list(running), num_returns=1)
+            for ref in finished:
+                job, actor = running.pop(ref)
+                try:
+                    outcome = ray.get(ref)
+                except ray.exceptions.RayError as e:
+                    outcome = Outcome(False, error=f"Ray worker failed: {type(e).__name__}")
+                idle.append(actor)
+                yield job, outcome
+
+    def poll_report(self, timeout: float):
+        from ray.util.queue import Empty
+
+        try:
+            return self.reports.get(timeout=timeout)
+        except Empty:
+            return None
+
+    def close(self):
+        for actor in self.actors:
+            self.ray.kill(actor)
+        self.ray.kill(self.reports.actor)
+        if self.owns_ray:
+            self.ray.shutdown()
