@@ -38,21 +38,27 @@ def global_motion(before: np.ndarray, after: np.ndarray, dt: float) -> tuple[flo
 
 
 def _background_motion(src, dst, w, h):
-    """The similarity transform that the background follows: one whose points spread over the
-    frame. Tried on all points, then on those the first fit left out, since a large subject
-    that the camera follows can outvote a panning background."""
+    """The similarity transform that the background follows. The background surrounds what is
+    filmed, so of the fit on all points and the fit on those it left out (a large subject, held
+    in frame while the background slides past, can outvote the background), the one whose
+    points reach more of the frame's four edges wins; then the one with more points."""
+    best, best_rank = None, (0, 0)
     for _ in range(2):
         if len(src) < 8:
-            return None
+            break
         matrix, inliers = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=1.5)
         if matrix is None:
-            return None
+            break
         inside = inliers.ravel() == 1
-        spread = np.ptp(src[inside], axis=0) / [w, h] if inside.sum() >= 6 else np.zeros(2)
-        if inside.mean() >= 0.3 and spread.max() >= 0.5 and spread.min() >= 0.25:
-            return matrix
+        points = src[inside]
+        spread = np.ptp(points, axis=0) / [w, h] if len(points) >= 6 else np.zeros(2)
+        if spread.max() >= 0.5 and spread.min() >= 0.25:
+            x, y = points[:, 0] / w, points[:, 1] / h
+            edges = sum(int(np.sum(band) >= 2) for band in (x < 0.15, x > 0.85, y < 0.15, y > 0.85))
+            if (edges, len(points)) > best_rank:
+                best, best_rank = matrix, (edges, len(points))
         src, dst = src[~inside], dst[~inside]
-    return None
+    return best
 
 
 def describe_camera(dx: np.ndarray, dy: np.ndarray, zoom: np.ndarray, moving: np.ndarray) -> dict:
