@@ -42,8 +42,9 @@ def test_beam_search_scores_at_least_greedy():
     memory = torch.randn(1, 5, 16)
     mask = torch.ones(1, 5, dtype=torch.bool)
     previous = torch.tensor([[0]])
+    facts = torch.randn(1, 5)
     for beam in (1, 3):
-        words = model.generate(memory, mask, previous, beam=beam)
+        words = model.generate(memory, mask, previous, facts, beam=beam)
         assert all(0 <= w < len(VOCAB) for w in words) and len(words) <= 12
 
 

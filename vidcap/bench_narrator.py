@@ -27,7 +27,7 @@ def measure(device: torch.device, seconds: float = 20.0) -> dict:
         out, _ = model.encode(features, facts, starts)
         memory = out[0].view(shots, frames // shots, -1)
         mask = torch.ones(memory.shape[:2], dtype=torch.bool, device=device)
-        loss = model.loss(memory, mask, previous, target)
+        loss = model.loss(memory, mask, previous, facts[0, ::frames // shots], target)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -51,7 +51,7 @@ def measure(device: torch.device, seconds: float = 20.0) -> dict:
             memory = out[0].view(shots, frames // shots, -1)
             mask = torch.ones(1, frames // shots, dtype=torch.bool, device=device)
             for s in range(shots):
-                model.generate(memory[s:s + 1], mask, previous[s:s + 1])
+                model.generate(memory[s:s + 1], mask, previous[s:s + 1], facts[:, s * (frames // shots)])
         model.train()
 
     return {"device": str(device), "train_steps_per_s": round(timed(train_step, 1), 2),

@@ -1,7 +1,8 @@
 """Teacher-labelled training data for the default LSTM narrator. No human-captioned video can be
 installed here, so the rule narrator is the teacher: varied generated films (real photographs
-panned and zoomed, title cards, black gaps, colour bars, credit rolls, moving shapes) and the
-real sample clips are described by the rules, and their .srt files become the labels."""
+panned and zoomed, signs, title cards, black gaps, colour bars, credit rolls, moving shapes) and
+the real sample clips are described by the rules, one cue per shot with the teacher's words for
+that shot, and these .srt files become the labels."""
 
 import os
 import shutil
@@ -11,7 +12,9 @@ import numpy as np
 
 from . import synth
 from .datasets import write_srt
-from .pipeline import Options, describe_video
+from .facts import all_facts
+from .narrator import RulesNarrator
+from .pipeline import Options, analyse
 
 WORDS = ["NIGHT", "RIVER", "THE", "LAST", "SUMMER", "CITY", "OPEN", "HOTEL", "EXIT", "STATION",
          "NORTH", "GARDEN", "CHAPTER", "ONE", "TWO", "HOME", "WINTER", "ROAD", "CAFE", "LIGHT"]
@@ -30,7 +33,7 @@ def photographs() -> dict[str, np.ndarray]:
 def _shot(rng, photos, size):
     """One shot as (frames, draw(i, t))."""
     w, h = size
-    kind = rng.choice(["photo", "photo", "photo", "title", "black", "bars", "credits", "shape"])
+    kind = rng.choice(["photo", "photo", "photo", "sign", "title", "black", "bars", "credits", "shape"])
     frames = int(rng.integers(30, 75))
     if kind == "photo":
         image = photos[list(photos)[int(rng.integers(len(photos)))]]
@@ -44,6 +47,14 @@ def _shot(rng, photos, size):
             y = (big.shape[0] - h) // 2
             return big[y:y + h, x:x + w]
         return frames, draw
+    if kind == "sign":  # a board with a word, off-centre on a still photograph
+        image = photos[list(photos)[int(rng.integers(len(photos)))]]
+        frame = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        ink = tuple(int(c) for c in rng.integers(0, 256, 3))
+        board = synth.text_card([str(rng.choice(WORDS))], (w * 2 // 5, h // 6), 22, int(rng.integers(90, 250)), fill=ink)
+        x, y = int(rng.uniform(0.02, 0.15) * w), int(rng.uniform(0.08, 0.45) * h)
+        frame[y:y + board.shape[0], x:x + board.shape[1]] = board
+        return frames, lambda i, t: frame
     if kind == "title":
         card = synth.text_card([" ".join(rng.choice(WORDS, int(rng.integers(1, 3)), replace=False))], size, 28)
         return frames, lambda i, t: card
@@ -89,7 +100,11 @@ def make_distillation_set(folder: str, count: int, seed: int = 0, size=(320, 240
         target = os.path.join(folder, os.path.basename(clip))
         shutil.copyfile(clip, target)
         paths.append(target)
-    for path in paths:  # the teacher's words become the labels
-        result = describe_video(path, Options(narrator="rules"))
-        write_srt(os.path.splitext(path)[0] + ".srt", [(c.start, c.end, c.text) for c in result.cues])
+    teacher = RulesNarrator()
+    for path in paths:  # the teacher's words for each shot become its label
+        analysis = analyse(path, Options())
+        facts, _ = all_facts(analysis)
+        said = teacher.narrate(facts, analysis)
+        write_srt(os.path.splitext(path)[0] + ".srt", [(shot.start, shot.end, " ".join(sentences))
+                                                       for shot, sentences in zip(analysis.shots, said) if sentences])
     return len(paths)

@@ -81,6 +81,7 @@ class ShotFacts:
     text: list[dict] = field(default_factory=list)  # [{"text", "kind", "score", "box"}]
     camera: dict = field(default_factory=lambda: {"camera": "unknown", "confidence": 0.0})
     setting: dict = field(default_factory=dict)
+    colours: dict = field(default_factory=dict)  # {"frame": [...], "centre": [...], "shares": 18 floats}
     segments: list[str] = field(default_factory=list)  # technical: black, fade in, colour bars...
     like_shot: Optional[int] = None  # an earlier shot that looks the same (index), if any
     likeness: float = 0.0
@@ -88,6 +89,7 @@ class ShotFacts:
     def to_dict(self) -> dict:
         return {"concepts": self.concepts, "kinds": self.kinds, "people": self.people,
                 "text": self.text, "camera": self.camera, "setting": self.setting,
+                "colours": {k: v for k, v in self.colours.items() if k != "shares"},
                 "segments": self.segments, "brightness": round(self.brightness, 1),
                 "lighting": self.lighting, "like_shot": self.like_shot,
                 "likeness": round(self.likeness, 3)}
@@ -149,7 +151,7 @@ def shot_facts(analysis, shot) -> ShotFacts:
     """Everything perception found in one shot."""
     from .perception.motion import describe_camera
     from .perception.people import describe_people
-    from .perception.setting import describe_setting
+    from .perception.setting import COLOUR_NAMES, describe_colours, describe_setting
 
     idx = analysis.frames_in(shot)
     m = {k: v[idx] for k, v in analysis.measures.items() if not k.startswith("every_")}
@@ -159,6 +161,8 @@ def shot_facts(analysis, shot) -> ShotFacts:
     facts.people = describe_people(m["faces"], m["face_height"])
     facts.camera = describe_camera(m["dx"], m["dy"], m["zoom"], m["moving"])
     facts.text = shot_text(analysis.ocr, shot)
+    shares = np.stack([m[f"{part}_{name}"] for part in ("frame", "centre") for name in COLOUR_NAMES], axis=1)
+    facts.colours = dict(describe_colours(shares), shares=shares.mean(axis=0) if len(shares) else np.zeros(18))
     facts.setting = describe_setting(m["sky"], m["green"], m["water"], facts.kinds,
                                      [c["name"] for c in facts.concepts], facts.lighting)
     return facts
@@ -227,7 +231,7 @@ TEXT_KINDS = ["title", "caption", "sign"]
 def fact_vector_size() -> int:
     table = concept_table()
     return (len(table.concepts) + len({c.kind for c in table.concepts}) + 1 + len(FRAMINGS)
-            + len(CAMERAS) + 1 + 2 + 2 + len(PLACES) + 2 + len(SEGMENTS) + len(TEXT_KINDS) + 3)
+            + len(CAMERAS) + 1 + 2 + 2 + len(PLACES) + 2 + len(SEGMENTS) + len(TEXT_KINDS) + 3 + 18)
 
 
 def fact_vector(facts: ShotFacts, index: int) -> np.ndarray:
@@ -251,7 +255,7 @@ def fact_vector(facts: ShotFacts, index: int) -> np.ndarray:
              one_hot(facts.lighting, ["dark", "bright"]), [float(s in facts.segments) for s in SEGMENTS],
              [float(any(t["kind"] == k for t in facts.text)) for k in TEXT_KINDS],
              [float(like is not None and like == index - 1), float(like is not None and like < index - 1),
-              facts.likeness]]
+              facts.likeness], facts.colours.get("shares", np.zeros(18))]
     return np.concatenate([np.asarray(p, np.float32) for p in parts])
 
 

@@ -1,6 +1,8 @@
 """The narrator model: per-frame CNN features and per-shot facts flow into an encoder LSTM whose
 (h, c) state is carried across the whole video; a decoder LSTM attends over the current shot's
-frames and writes its sentence word by word, conditioned on the previous cue."""
+frames and writes its sentence word by word, conditioned on the previous cue. The shot's facts
+also reach the decoder directly (its first state and every word's choice), so what perception
+measured (a pan's direction, a colour, a return) is not lost among 1280 CNN features."""
 
 from dataclasses import asdict, dataclass
 from typing import Optional
@@ -38,10 +40,11 @@ class Narrator(nn.Module):
                                       nn.Linear(dims.n_features + dims.n_facts + 1, h), nn.ReLU())
         self.encoder = nn.LSTM(h, h, batch_first=True)
         self.embed = nn.Embedding(dims.n_vocab, dims.n_embed, padding_idx=PAD)
-        self.init = nn.Linear(2 * h + dims.n_embed, 2 * h)  # shot summary + previous cue -> (h0, c0)
+        # shot summary + previous cue + shot facts -> (h0, c0)
+        self.init = nn.Linear(2 * h + dims.n_embed + dims.n_facts, 2 * h)
         self.decoder = nn.LSTMCell(dims.n_embed + h, h)
         self.attend = nn.Linear(h, h, bias=False)
-        self.out = nn.Linear(2 * h, dims.n_vocab)
+        self.out = nn.Linear(2 * h + dims.n_facts, dims.n_vocab)
 
     def encode(self, features: torch.Tensor, facts: torch.Tensor, shot_starts: torch.Tensor,
                state: Optional[State] = None) -> tuple[torch.Tensor, State]:
@@ -50,39 +53,41 @@ class Narrator(nn.Module):
         x = self.frame_in(torch.cat([features, facts, shot_starts.unsqueeze(-1)], dim=-1))
         return self.encoder(x, state)
 
-    def start(self, memory: torch.Tensor, mask: torch.Tensor, previous: torch.Tensor) -> State:
-        """Decoder state from a shot's encoder outputs (B, S, H) (mask (B, S)) and the previous
-        cue's words (B, L)."""
+    def start(self, memory: torch.Tensor, mask: torch.Tensor, previous: torch.Tensor,
+              facts: torch.Tensor) -> State:
+        """Decoder state from a shot's encoder outputs (B, S, H) (mask (B, S)), the previous
+        cue's words (B, L) and the shot's facts (B, n_facts)."""
         m = mask.unsqueeze(-1).float()
         summary = torch.cat([(memory * m).sum(1) / m.sum(1).clamp(min=1), memory[:, -1]], dim=-1)
         words = (previous != PAD).unsqueeze(-1).float()
         said = (self.embed(previous) * words).sum(1) / words.sum(1).clamp(min=1)
-        h, c = torch.tanh(self.init(torch.cat([summary, said], -1))).chunk(2, -1)
+        h, c = torch.tanh(self.init(torch.cat([summary, said, facts], -1))).chunk(2, -1)
         return h.contiguous(), c.contiguous()
 
-    def step(self, word: torch.Tensor, state: State, memory: torch.Tensor, mask: torch.Tensor):
+    def step(self, word: torch.Tensor, state: State, memory: torch.Tensor, mask: torch.Tensor,
+             facts: torch.Tensor):
         """One word (B,) -> log-probabilities of the next (B, V) and the new state."""
         h, c = state
         scores = torch.einsum("bsh,bh->bs", memory, self.attend(h)).masked_fill(~mask, -1e9)
         context = torch.einsum("bs,bsh->bh", scores.softmax(-1), memory)
         h, c = self.decoder(torch.cat([self.embed(word), context], -1), (h, c))
-        return F.log_softmax(self.out(torch.cat([h, context], -1)), -1), (h, c)
+        return F.log_softmax(self.out(torch.cat([h, context, facts], -1)), -1), (h, c)
 
-    def loss(self, memory, mask, previous, target) -> torch.Tensor:
+    def loss(self, memory, mask, previous, facts, target) -> torch.Tensor:
         """Teacher-forced cross-entropy of target sentences (B, L) (BOS ... EOS, PAD after)."""
-        state = self.start(memory, mask, previous)
+        state = self.start(memory, mask, previous, facts)
         total, count = 0.0, 0
         for t in range(target.shape[1] - 1):
-            logp, state = self.step(target[:, t], state, memory, mask)
+            logp, state = self.step(target[:, t], state, memory, mask, facts)
             keep = target[:, t + 1] != PAD
             total = total + F.nll_loss(logp, target[:, t + 1], reduction="sum", ignore_index=PAD)
             count += int(keep.sum())
         return total / max(count, 1)
 
     @torch.inference_mode()
-    def generate(self, memory, mask, previous, beam: int = 1) -> list[int]:
+    def generate(self, memory, mask, previous, facts, beam: int = 1) -> list[int]:
         """Greedy (beam=1) or beam search for one shot (batch of 1); word ids without BOS/EOS."""
-        state = self.start(memory, mask, previous)
+        state = self.start(memory, mask, previous, facts)
         beams = [(0.0, [BOS], state)]
         for _ in range(self.dims.max_words):
             grown = []
@@ -90,7 +95,7 @@ class Narrator(nn.Module):
                 if words[-1] == EOS:
                     grown.append((score, words, st))
                     continue
-                logp, new = self.step(torch.tensor([words[-1]], device=memory.device), st, memory, mask)
+                logp, new = self.step(torch.tensor([words[-1]], device=memory.device), st, memory, mask, facts)
                 top = logp[0].topk(beam)
                 grown += [(score + float(v), words + [int(i)], new) for v, i in zip(top.values, top.indices)]
             beams = sorted(grown, key=lambda b: b[0] / len(b[1]), reverse=True)[:beam]

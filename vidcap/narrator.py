@@ -165,6 +165,7 @@ class NarrationState:
     encoder: Optional[tuple] = None  # the encoder LSTM's (h, c)
     shot: int = -1  # the shot whose frames are being gathered
     outputs: list = field(default_factory=list)  # its encoder outputs so far
+    facts: Optional[list] = None  # its fact vector
     previous: list = field(default_factory=list)  # word ids of the last thing said
 
 
@@ -208,10 +209,10 @@ class LstmNarrator:
         with torch.inference_mode():
             outputs, state.encoder = self.model.encode(as_tensor(features), as_tensor(facts),
                                                        as_tensor(starts), state.encoder)
-        for output, shot in zip(outputs[0], shot_ids):
+        for output, shot, shot_facts in zip(outputs[0], shot_ids, facts):
             if shot != state.shot:
                 self.finish(texts, state, said)
-                state.shot, state.outputs = int(shot), []
+                state.shot, state.outputs, state.facts = int(shot), [], shot_facts
             state.outputs.append(output)
         return state
 
@@ -223,7 +224,8 @@ class LstmNarrator:
         memory = torch.stack(state.outputs)[None]
         mask = torch.ones(memory.shape[:2], dtype=torch.bool, device=self.device)
         previous = torch.tensor([state.previous or [0]], device=self.device)
-        words = [self.vocab[i] for i in self.model.generate(memory, mask, previous, self.beam)]
+        facts = torch.as_tensor(state.facts, dtype=torch.float32, device=self.device)[None]
+        words = [self.vocab[i] for i in self.model.generate(memory, mask, previous, facts, self.beam)]
         said[state.shot] = detokenize(words, texts[state.shot])
         if words:
             state.previous = [self.index.get(w, 3) for w in words]

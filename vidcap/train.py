@@ -68,13 +68,14 @@ def video_loss_steps(model: Narrator, example: Example, index: dict, tbptt: int,
             last += 1
         a, b = bounds[first], bounds[last]
         out, state = model.encode(features[None, a:b], facts[None, a:b], starts[None, a:b], state)
-        memories, previous_rows, targets = [], [], []
+        memories, previous_rows, shot_facts, targets = [], [], [], []
         for k in range(first, last):
             shot = int(shot_ids[bounds[k]])
             # Shots the reference leaves silent are trained too (BOS EOS), so the model learns
             # to say nothing rather than repeat what it said most often.
             memories.append(out[0, bounds[k] - a: bounds[k + 1] - a])
             previous_rows.append(previous)
+            shot_facts.append(facts[bounds[k]])
             targets.append(ids(example.targets[shot], index))
             if example.targets[shot]:
                 previous = [index.get(w, UNK) for w in example.targets[shot]]
@@ -83,7 +84,8 @@ def video_loss_steps(model: Narrator, example: Example, index: dict, tbptt: int,
         length = max(m.shape[0] for m in memories)
         memory = torch.stack([torch.nn.functional.pad(m, (0, 0, 0, length - m.shape[0])) for m in memories])
         mask = torch.stack([torch.arange(length, device=device) < m.shape[0] for m in memories])
-        yield model.loss(memory, mask, _padded(previous_rows, device), _padded(targets, device))
+        yield model.loss(memory, mask, _padded(previous_rows, device), torch.stack(shot_facts),
+                         _padded(targets, device))
 
 
 def validate(narrator: LstmNarrator, examples: list[Example]) -> dict:

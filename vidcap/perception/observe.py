@@ -12,14 +12,14 @@ import numpy as np
 
 from .motion import global_motion
 from .people import find_faces
-from .setting import colour_stats
+from .setting import COLOUR_NAMES, colour_shares, colour_stats
 from .technical import is_colour_bars
 from .text import colour_text_candidates, read_text, text_candidates
 
 MOTION_GAP = 3  # frames between the two frames that motion is measured on
 
 SAMPLED = ("faces", "face_height", "dx", "dy", "zoom", "moving", "sky", "green", "water",
-           "text_chars", "bars")
+           "text_chars", "bars") + tuple(f"{part}_{name}" for part in ("frame", "centre") for name in COLOUR_NAMES)
 
 
 @dataclass
@@ -55,7 +55,7 @@ class FrameObserver:
         looks = {"edges": text_candidates(gray), "colour": colour_text_candidates(image)}
         chars = sum(b[4] for boxes in looks.values() for b in boxes)
         values = [len(faces), max((f[3] for f in faces), default=0) / small_gray.shape[0], *motion,
-                  *colour_stats(small), chars, is_colour_bars(small)]
+                  *colour_stats(small), chars, is_colour_bars(small), *colour_shares(small)]
         for key, value in zip(SAMPLED, values):
             self.sampled[key].append(float(value))
         if self._window and time - self._window["start"] >= self.ocr_window:

@@ -1,4 +1,5 @@
-"""Setting from colour statistics: sky at the top, vegetation and water at the bottom."""
+"""Setting from colour statistics: sky at the top, vegetation and water at the bottom; and the
+colours of the frame and of its centre, where the subject usually stands."""
 
 import cv2
 import numpy as np
@@ -16,6 +17,31 @@ def colour_stats(image: np.ndarray) -> tuple[float, float, float]:
     green = (hue[bottom] >= 30) & (hue[bottom] <= 85) & (sat[bottom] > 60) & (val[bottom] > 50)
     water = (hue[bottom] >= 90) & (hue[bottom] <= 125) & (sat[bottom] > 70) & (val[bottom] > 60)
     return float(sky.mean()), float(green.mean()), float(water.mean())
+
+
+COLOUR_NAMES = ("red", "orange", "yellow", "green", "blue", "purple", "white", "grey", "black")
+_HUE_EDGES = (8, 20, 35, 85, 130, 165)  # OpenCV hue (0-179) where red, orange, ... purple end
+
+
+def colour_shares(image: np.ndarray) -> np.ndarray:
+    """Shares of the named colours (COLOUR_NAMES order): 9 for the whole frame, then 9 for its
+    central quarter."""
+    small = cv2.resize(image, (64, 36), interpolation=cv2.INTER_AREA)
+    hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV).reshape(-1, 3).astype(int)
+    hue, sat, val = hsv[:, 0], hsv[:, 1], hsv[:, 2]
+    chromatic = np.searchsorted(_HUE_EDGES, hue, side="right") % 6  # hues past purple wrap to red
+    label = np.where(val < 50, 8, np.where(sat < 40, np.where(val > 190, 6, 7), chromatic))
+    centre = np.zeros((36, 64), bool)
+    centre[9:27, 16:48] = True
+    return np.concatenate([np.bincount(label, minlength=9) / label.size,
+                           np.bincount(label[centre.ravel()], minlength=9) / centre.sum()])
+
+
+def describe_colours(shares: np.ndarray, min_share: float = 0.25) -> dict:
+    """The main colours of a shot from its frames' colour shares (N, 18): names, largest first."""
+    mean = shares.mean(axis=0) if len(shares) else np.zeros(18)
+    named = lambda part: [COLOUR_NAMES[i] for i in np.argsort(-part) if part[i] >= min_share]
+    return {"frame": named(mean[:9]), "centre": named(mean[9:])}
 
 
 def describe_setting(sky: np.ndarray, green: np.ndarray, water: np.ndarray, kinds: dict,
