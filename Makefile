@@ -63,8 +63,10 @@ REFS   ?= samples/references
 train: $(VENV)/.installed
 	$(VENV)/bin/vidcap train $(DATA) -o $(MODEL)
 
+# The sample references sit apart from their videos; other reference folders hold both.
 eval: $(VENV)/.installed
-	$(VENV)/bin/vidcap eval $(REFS) --videos samples --narrator $(MODEL) --narrator rules -o $(REFS)/scores.json
+	$(VENV)/bin/vidcap eval $(REFS) $(if $(filter samples/references,$(REFS)),--videos samples) \
+		--narrator $(MODEL) --narrator rules -o $(REFS)/scores.json
 
 # The learning benchmark: train on 200 generated captioned videos, score 40 held-out ones.
 bench-train: $(VENV)/.installed
