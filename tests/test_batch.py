@@ -205,3 +205,14 @@ def test_shards_share_one_output_folder(tmp_path, good_clips, capsys):
     assert len(list(out.rglob("*.srt"))) == 3
     main(["status", str(out)])
     assert "3 videos: 3 done, 0 failed" in capsys.readouterr().out
+
+
+def test_a_file_name_that_is_not_utf8(tmp_path, good_clips, capsys):
+    src, out = tmp_path / "films", tmp_path / "subs"
+    src.mkdir()
+    shutil.copyfile(good_clips[0], os.path.join(os.fsencode(src), b"caf\xe9.mp4"))
+    code, err = batch(capsys, src, "-o", out, "--narrator", "rules")
+    assert code == 0, err
+    assert sorted(os.listdir(os.fsencode(out))) == [b".vidcap", b"caf\xe9.srt"]
+    code, err = batch(capsys, src, "-o", out, "--narrator", "rules")
+    assert code == 0 and "nothing to do: 1 done and unchanged" in err

@@ -109,7 +109,7 @@ def probe(path: str) -> VideoInfo:
         raise BadVideo(f"{path}: is a directory, not a video file")
     if os.path.getsize(path) == 0:
         raise BadVideo(f"{path}: empty file")
-    result = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", path],
+    result = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", ffmpeg_input(path)],
                             capture_output=True, text=True, errors="replace")
     return parse_probe(path, result.stderr)
 
@@ -125,15 +125,25 @@ _SHOWINFO = re.compile(r"\] n:\s*(\d+) pts:\s*(-?\d+) pts_time:(\S+)")
 _TIME_BASE = re.compile(r"config in time_base: (\d+)/(\d+)")
 
 
+def ffmpeg_input(path: str) -> str:
+    """The path as ffmpeg must read it: a local file, never a protocol ("http:", "concat:") that
+    a name with a colon would otherwise select."""
+    return "file:" + os.path.abspath(path)
+
+
 def decode_command(info: VideoInfo, short_side: int, fps: Optional[float]) -> list[str]:
     width, height = analysis_size(info, short_side)
-    stream = ffmpeg.input(info.path)["v:0"]
+    # ffmpeg-python cannot hash a name that is not UTF-8, so it builds the command around a
+    # placeholder and the real name goes in afterwards.
+    stream = ffmpeg.input("INPUT")["v:0"]
     if fps:
         # Keep real frames (not fps-filter duplicates) so each keeps its true timestamp.
         stream = stream.filter("select", f"isnan(prev_selected_t)+gte(t-prev_selected_t,{0.999 / fps:.6f})")
     stream = stream.filter("scale", width, height, flags="area").filter("setsar", 1).filter("showinfo")
     out = stream.output("pipe:", format="rawvideo", pix_fmt="bgr24", fps_mode="passthrough")
-    return out.global_args("-hide_banner", "-nostdin", "-loglevel", "info").compile(cmd=ffmpeg_exe())
+    args = out.global_args("-hide_banner", "-nostdin", "-loglevel", "info").compile(cmd=ffmpeg_exe())
+    args[args.index("INPUT")] = ffmpeg_input(info.path)
+    return args
 
 
 def iter_frames(info: VideoInfo, short_side: int = 224, fps: Optional[float] = None,

@@ -32,6 +32,12 @@ CREATE TABLE IF NOT EXISTS videos (
 )"""
 
 
+def as_text(value: str | None) -> str | None:
+    """File names are bytes on Linux; one that is not UTF-8 (Python keeps the odd bytes as lone
+    surrogates) is stored with those bytes as escapes, the same way every time."""
+    return value if value is None else value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 class Busy(VidcapError):
     """Another run holds the output folder."""
 
@@ -117,7 +123,7 @@ class Journal:
             self.db.commit()
 
     def get(self, output: str) -> Entry | None:
-        row = self.db.execute("SELECT * FROM videos WHERE output = ?", (output,)).fetchone()
+        row = self.db.execute("SELECT * FROM videos WHERE output = ?", (as_text(output),)).fetchone()
         return Entry(*row) if row else None
 
     def entries(self) -> list[Entry]:
@@ -136,7 +142,7 @@ class Journal:
                        size = excluded.size, mtime_ns = excluded.mtime_ns,
                        fingerprint = excluded.fingerprint, started = excluded.started,
                        worker = excluded.worker, finished = NULL, seconds = NULL""",
-                (output, source, size, mtime_ns, fingerprint, time.time(), worker))
+                (as_text(output), as_text(source), size, mtime_ns, fingerprint, time.time(), worker))
 
     def done(self, output: str, sha256: str, seconds: float, duration: float, shots: int, cues: int):
         with self.db:
@@ -144,14 +150,14 @@ class Journal:
                 """UPDATE videos SET status = 'done', error = NULL, permanent = 0, failures = 0,
                        sha256 = ?, finished = ?, seconds = ?, duration = ?, shots = ?, cues = ?
                    WHERE output = ?""",
-                (sha256, time.time(), seconds, duration, shots, cues, output))
+                (sha256, time.time(), seconds, duration, shots, cues, as_text(output)))
 
     def failed(self, output: str, error: str, permanent: bool, seconds: float):
         with self.db:
             self.db.execute(
                 """UPDATE videos SET status = 'failed', error = ?, permanent = ?,
                        failures = failures + 1, finished = ?, seconds = ? WHERE output = ?""",
-                (error, int(permanent), time.time(), seconds, output))
+                (as_text(error), int(permanent), time.time(), seconds, as_text(output)))
 
     def close(self):
         self.db.close()
@@ -166,7 +172,8 @@ class EventLog:
     """JSON lines, one per event, appended to OUTDIR/.vidcap/log.jsonl."""
 
     def __init__(self, outdir: str):
-        self.file = open(os.path.join(state_dir(outdir), "log.jsonl"), "a", encoding="utf-8")
+        self.file = open(os.path.join(state_dir(outdir), "log.jsonl"), "a", encoding="utf-8",
+                         errors="backslashreplace")  # see as_text
 
     def __call__(self, event: str, **fields):
         record = {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "event": event, "pid": os.getpid(), **fields}
