@@ -216,3 +216,8 @@ def test_a_file_name_that_is_not_utf8(tmp_path, good_clips, capsys):
     assert sorted(os.listdir(os.fsencode(out))) == [b".vidcap", b"caf\xe9.srt"]
     code, err = batch(capsys, src, "-o", out, "--narrator", "rules")
     assert code == 0 and "nothing to do: 1 done and unchanged" in err
+
+
+def test_an_unreachable_ray_cluster_is_a_clear_error(tmp_path, good_clips, capsys):
+    code, err = batch(capsys, good_clips[0], "-o", tmp_path / "subs", "--engine", "ray", "--address", "127.0.0.1:1")
+    assert code == 1 and "cannot reach the Ray cluster at 127.0.0.1:1" in err and err.count("\n") == 1

@@ -196,6 +196,17 @@ class _RayDescriber:
         return describe_job(job, report)
 
 
+def _check_reachable(address: str, timeout: float = 10.0):
+    """Fail in seconds, not after Ray's minutes of retries, when a cluster address is wrong."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return  # "auto" and the like: Ray finds the cluster itself
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as e:
+        raise VidcapError(f"cannot reach the Ray cluster at {address}: {e.strerror or e}") from None
+
+
 class RayEngine:
     """The same job on a Ray cluster: one actor per worker, each with its share of the CPUs and,
     where the cluster has GPUs, of a GPU. Videos are read by path, so the cluster's nodes must
@@ -204,13 +215,21 @@ class RayEngine:
     name = "ray"
 
     def __init__(self, workers: int | None = None, address: str | None = None):
-        import ray
-        from ray.util.queue import Queue
+        try:
+            import ray
+            from ray.util.queue import Queue
+        except ImportError:
+            raise VidcapError("--engine ray needs Ray: pip install 'vidcap[ray]'") from None
 
         self.owns_ray = not ray.is_initialized()
         if self.owns_ray:
-            ray.init(address=address, include_dashboard=False, log_to_driver=False,
-                     configure_logging=False)
+            if address:
+                _check_reachable(address)
+            try:
+                ray.init(address=address, include_dashboard=False, log_to_driver=False,
+                         configure_logging=False)
+            except (ConnectionError, RuntimeError, ValueError) as e:
+                raise VidcapError(f"cannot start or reach Ray{' at ' + address if address else ''}: {e}") from None
         resources = ray.cluster_resources()
         cpus, gpus = resources.get("CPU", 1), resources.get("GPU", 0)
         self.workers = workers or max(1, int(cpus // 2))
