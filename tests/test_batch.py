@@ -123,6 +123,20 @@ def test_killed_midway_then_resumed(tmp_path, good_clips, capsys):
         ["one.srt", "two.srt", "three.srt", "more0.srt", "more1.srt", "more2.srt"])
 
 
+def test_sigterm_stops_the_batch_cleanly(tmp_path, good_clips):
+    src, out = make_folder(tmp_path / "films", good_clips, bad=False), tmp_path / "subs"
+    run = subprocess.Popen([sys.executable, "-m", "vidcap", "batch", str(src), "-o", str(out), "--workers", "1"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 180
+    log = out / ".vidcap" / "log.jsonl"
+    while time.monotonic() < deadline and run.poll() is None and not (log.exists() and log.stat().st_size):
+        time.sleep(0.05)
+    run.send_signal(signal.SIGTERM)  # as systemd, Kubernetes or Slurm stop a job
+    assert run.wait(timeout=60) == 130 and "interrupted" in run.stderr.read()
+    logged = [json.loads(line)["event"] for line in log.read_text().splitlines()]
+    assert logged[0] == "batch_start" and logged[-1] == "batch_interrupted"
+
+
 def test_second_run_on_the_same_folder_is_refused(tmp_path, good_clips, capsys):
     out = tmp_path / "subs"
     with batch_lock(str(out)):

@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import re
+import signal
 import sys
 import threading
 import time
@@ -314,13 +315,26 @@ def run_batch(inputs: list[str], outdir: str, options: Options = Options(), fmt:
     if os.path.exists(outdir) and not os.path.isdir(outdir):
         raise UsageError(f"{outdir}: exists and is not a folder")
     os.makedirs(outdir, exist_ok=True)
-    with batch_lock(outdir, part):
-        journal, log = Journal(outdir, part), EventLog(outdir)
-        try:
-            return _run(jobs, outdir, journal, log, workers, engine, address, retries, force)
-        finally:
-            journal.close()
-            log.close()
+    # systemd, Kubernetes and Slurm stop a job with SIGTERM: stop as on Ctrl-C, workers shut
+    # down and the log says so; what was in flight is redone by the next run.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        with batch_lock(outdir, part):
+            journal, log = Journal(outdir, part), EventLog(outdir)
+            try:
+                return _run(jobs, outdir, journal, log, workers, engine, address, retries, force)
+            except KeyboardInterrupt:
+                log("batch_interrupted")
+                raise
+            finally:
+                journal.close()
+                log.close()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _run(jobs, outdir, journal, log, workers, engine_name, address, retries, force) -> int:
