@@ -93,3 +93,15 @@ def test_last_short_shot_folds_into_the_previous_cue():
 
 def test_video_shorter_than_a_readable_cue_gets_none():
     assert make_cues([Span(0, 0.5, ["A dog."])], 0.5, 25) == []
+
+
+def test_fast_cuts_keep_what_matters_and_say_the_rest_later():
+    """bikes.mp4: shots of 1.2 and 1.8 s, each too short for its own sentences."""
+    spans = [Span(0, 1.2, ["Something moves through the frame."]),
+             Span(1.2, 3.04, ["A person and a vehicle in a street.", 'A sign reads "TAXI".']),
+             Span(3.04, 5.48, ["Two people and a vehicle in a street.", "The camera tilts down."])]
+    cues = make_cues(spans, 10, 25)
+    said = [c.text.replace("\n", " ") for c in cues]
+    assert said[0].startswith('A sign reads "TAXI".') and cues[0].start == 0
+    assert "Two people and a vehicle in a street." in said[1]
+    check_rules(cues, 10, 25)

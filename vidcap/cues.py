@@ -26,6 +26,7 @@ class Span:
     start: float
     end: float
     sentences: list[str]
+    carried: bool = False  # what an earlier cue of the same span had no room for
 
 
 @dataclass
@@ -71,9 +72,24 @@ def fit_text(sentences: list[str], rules: ReadabilityRules) -> Optional[str]:
     return best
 
 
+def _rank(sentence: str) -> int:
+    """When shots too short for their own cue share one, what to say first: on-screen text,
+    then who and what is there, then camera moves and unnamed motion."""
+    if '"' in sentence:
+        return 0
+    return 2 if sentence.startswith(("The camera", "Something moves")) else 1
+
+
 def _joined(first: Span, second: Span) -> Span:
-    return Span(first.start, second.end,
-                first.sentences + [s for s in second.sentences if s not in first.sentences])
+    sentences = first.sentences + [s for s in second.sentences if s not in first.sentences]
+    return Span(first.start, second.end, sorted(sentences, key=_rank))
+
+
+def _sentences_in(text: str, sentences: list[str]) -> int:
+    """How many of the sentences, from the first, a cue's text holds whole."""
+    said = " ".join(text.split())
+    return max((n for n in range(len(sentences) + 1) if " ".join(" ".join(sentences[:n]).split()) == said),
+               default=0)
 
 
 def make_cues(spans: list[Span], duration: float, fps: float,
@@ -101,6 +117,11 @@ def make_cues(spans: list[Span], duration: float, fps: float,
     while i < len(merged):
         span = merged[i]
         text = fit_text(span.sentences, rules)
+        if span.carried:  # only its own span's time is left: as many sentences as can be read in it
+            room = min(span.end + overrun, end_ms) - max(span.start, cues[-1][1] + gap if cues else 0)
+            fits = [t for n in range(len(span.sentences), 0, -1) if (t := fit_text(span.sentences[:n], rules))
+                    and max(min_ms, math.ceil(len(t) * 1000 / rules.max_cps)) <= room]
+            text = fits[0] if fits else text
         if not text:
             i += 1
             continue
@@ -108,9 +129,16 @@ def make_cues(spans: list[Span], duration: float, fps: float,
         need = max(min_ms, math.ceil(len(text) * 1000 / rules.max_cps))
         cut = span.end - gap if span.end < end_ms else end_ms
         end = max(min(cut, start + max_ms), start + need)
+        rest = span.sentences[max(1, _sentences_in(text, span.sentences)):]
+        if rest and start + need + gap < span.end:  # what did not fit follows, in the same span
+            end = start + need
         if end <= min(span.end + overrun, end_ms):
             cues.append((start, end, text, span))
             i += 1
+            if rest and end + gap < span.end:
+                merged.insert(i, Span(end + gap, span.end, rest, carried=True))
+        elif span.carried:
+            i += 1  # no time left in its own span: dropped rather than said over later shots
         elif i + 1 < len(merged) and merged[i + 1].start - span.end <= gap:
             merged[i + 1] = _joined(span, merged[i + 1])  # too short: say it with the next shot
             i += 1
