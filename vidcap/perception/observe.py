@@ -46,7 +46,7 @@ class FrameObserver:
 
     def _sample(self, time, image, small, small_gray):
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-        faces = find_faces(small_gray)
+        faces = find_faces(image)
         if len(self._recent) > MOTION_GAP:
             (t0, before), (t1, after) = self._recent[0], self._recent[-1]
             motion = global_motion(before, after, t1 - t0)
@@ -54,7 +54,7 @@ class FrameObserver:
             motion = (np.nan,) * 4
         looks = {"edges": text_candidates(gray), "colour": colour_text_candidates(image)}
         chars = sum(b[4] for boxes in looks.values() for b in boxes)
-        values = [len(faces), max((f[3] for f in faces), default=0) / small_gray.shape[0], *motion,
+        values = [len(faces), max((f[3] for f in faces), default=0), *motion,
                   *colour_stats(small), chars, is_colour_bars(small), *colour_shares(small)]
         for key, value in zip(SAMPLED, values):
             self.sampled[key].append(float(value))
