@@ -5,6 +5,7 @@ import hashlib
 import io
 import json
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
@@ -20,6 +21,15 @@ def cache_dir() -> Path:
 
 
 def file_digest(path: str) -> str:
+    """SHA-256 of a file's content; a file unchanged since it was last hashed (same inode, size
+    and modification time) is not read again, so the analysis cache and the batch journal
+    share one pass over a film."""
+    stat = os.stat(path)
+    return _digest(os.path.abspath(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=64)
+def _digest(path: str, inode: int, size: int, mtime_ns: int) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
         while chunk := f.read(1 << 20):

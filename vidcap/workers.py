@@ -58,7 +58,6 @@ def _narrator(name: str):
 def describe_job(job: Job, report: Report | None = None) -> Outcome:
     """One video to the text of its output file; every failure comes back as an Outcome."""
     from .cache import file_digest
-    from .decode import probe
     from .pipeline import describe_video
     from .writers import get_writer
 
@@ -73,10 +72,9 @@ def describe_job(job: Job, report: Report | None = None) -> Outcome:
             report(job.output, seconds, duration)
 
     try:
-        probe(job.source)
-        sha256 = file_digest(job.source)
         result = describe_video(job.source, job.options, _encoder(job.options.encoder),
                                 _narrator(job.options.narrator), progress)
+        sha256 = file_digest(job.source)  # already taken for the analysis cache, unless it is off
         text = get_writer(job.format).format(result)
     except BadVideo as e:
         return Outcome(False, error=str(e), permanent=True, seconds=time.monotonic() - start, worker=worker)
