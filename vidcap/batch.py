@@ -24,6 +24,7 @@ from .journal import (
     Journal,
     all_journals,
     batch_lock,
+    journal_path,
     lock_holders,
 )
 from .pipeline import ANALYSIS_VERSION, Options
@@ -320,7 +321,7 @@ def run_batch(inputs: list[str], outdir: str, options: Options = Options(), fmt:
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         with batch_lock(outdir, part):
-            journal, log = Journal(outdir, part), EventLog(outdir)
+            journal, log = Journal(journal_path(outdir, part)), EventLog(outdir)
             try:
                 return _run(jobs, outdir, journal, log, workers, engine, address, retries, force)
             except KeyboardInterrupt:
@@ -401,8 +402,7 @@ def status_table(outdir: str) -> str:
         raise UsageError(f"{outdir}: no batch journal here (not a vidcap batch output folder)")
     entries = []
     for path in paths:
-        shard = re.search(r"journal-shard-(\d+)-of-(\d+)", path)
-        journal = Journal(outdir, (int(shard.group(1)), int(shard.group(2))) if shard else None, readonly=True)
+        journal = Journal(path, readonly=True)
         entries += journal.entries()
         journal.close()
     counts = {s: sum(e.status == s for e in entries) for s in ("done", "failed", "running")}

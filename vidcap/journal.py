@@ -109,13 +109,16 @@ class Entry:
     worker: str | None
 
 
+def journal_path(outdir: str, shard: tuple[int, int] | None = None) -> str:
+    return os.path.join(state_dir(outdir), f"journal{_suffix(shard)}.sqlite")
+
+
 class Journal:
-    def __init__(self, outdir: str, shard: tuple[int, int] | None = None, readonly: bool = False):
-        path = os.path.join(state_dir(outdir), f"journal{_suffix(shard)}.sqlite")
+    def __init__(self, path: str, readonly: bool = False):
         if readonly:
             self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         else:
-            os.makedirs(state_dir(outdir), exist_ok=True)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
             self.db = sqlite3.connect(path)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
