@@ -27,9 +27,13 @@ def default_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+def cpu_cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def set_cpu_threads():
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    torch.set_num_threads(int(os.environ.get("VIDCAP_THREADS", cores or 1)))
+    torch.set_num_threads(int(os.environ.get("VIDCAP_THREADS", cpu_cores())))
 
 
 @dataclass

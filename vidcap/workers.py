@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .errors import BadVideo, VidcapError
+from .features import cpu_cores
 from .pipeline import Options
 
 
@@ -85,13 +86,9 @@ def describe_job(job: Job, report: Report | None = None) -> Outcome:
                    duration=result.duration, shots=len(result.shots), cues=len(result.cues), worker=worker)
 
 
-def cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 def default_workers() -> int:
     """One worker per two cores: each keeps ffmpeg decoding and the CNN busy at once."""
-    return max(1, cores() // 2)
+    return max(1, cpu_cores() // 2)
 
 
 _reports: "queue.Queue | None" = None
@@ -136,7 +133,7 @@ class LocalEngine:
         self.reports = self.context.Queue(maxsize=1000)
 
     def _pool(self) -> ProcessPoolExecutor:
-        threads = max(1, cores() // self.workers)
+        threads = max(1, cpu_cores() // self.workers)
         return ProcessPoolExecutor(self.workers, mp_context=self.context, initializer=_start_worker,
                                    initargs=(threads, self.reports))
 
@@ -231,12 +228,12 @@ class RayEngine:
         resources = ray.cluster_resources()
         cpus, gpus = resources.get("CPU", 1), resources.get("GPU", 0)
         self.workers = workers or max(1, int(cpus // 2))
+        threads = max(1, int(cpus // self.workers))
         self.reports = Queue(maxsize=1000, actor_options={"num_cpus": 0})
         describer = ray.remote(_RayDescriber).options(
             max_restarts=3,  # an actor killed mid-video comes back; the video is reported failed
-            num_cpus=max(1, int(cpus // self.workers)),
-            num_gpus=min(1.0, gpus / self.workers) if gpus else 0,
-            runtime_env={"env_vars": {"VIDCAP_THREADS": str(max(1, int(cpus // self.workers)))}})
+            num_cpus=threads, num_gpus=min(1.0, gpus / self.workers) if gpus else 0,
+            runtime_env={"env_vars": {"VIDCAP_THREADS": str(threads)}})
         self.actors = [describer.remote(self.reports) for _ in range(self.workers)]
         self.ray = ray
 
