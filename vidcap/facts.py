@@ -81,7 +81,8 @@ class ShotFacts:
     text: list[dict] = field(default_factory=list)  # [{"text", "kind", "score", "box"}]
     camera: dict = field(default_factory=lambda: {"camera": "unknown", "confidence": 0.0})
     setting: dict = field(default_factory=dict)
-    colours: dict = field(default_factory=dict)  # {"frame": [...], "centre": [...], "shares": 18 floats}
+    colours: dict = field(default_factory=dict)  # {"frame": [...], "centre": [...]}: colour names
+    colour_shares: np.ndarray = field(default_factory=lambda: np.zeros(18))  # mean per frame; see setting.py
     segments: list[str] = field(default_factory=list)  # technical: black, fade in, colour bars...
     like_shot: Optional[int] = None  # an earlier shot that looks the same (index), if any
     likeness: float = 0.0
@@ -89,7 +90,7 @@ class ShotFacts:
     def to_dict(self) -> dict:
         return {"concepts": self.concepts, "kinds": self.kinds, "people": self.people,
                 "text": self.text, "camera": self.camera, "setting": self.setting,
-                "colours": {k: v for k, v in self.colours.items() if k != "shares"},
+                "colours": self.colours,
                 "segments": self.segments, "brightness": round(self.brightness, 1),
                 "lighting": self.lighting, "like_shot": self.like_shot,
                 "likeness": round(self.likeness, 3)}
@@ -162,7 +163,9 @@ def shot_facts(analysis, shot) -> ShotFacts:
     facts.camera = describe_camera(m["dx"], m["dy"], m["zoom"], m["moving"])
     facts.text = shot_text(analysis.ocr, shot)
     shares = np.stack([m[f"{part}_{name}"] for part in ("frame", "centre") for name in COLOUR_NAMES], axis=1)
-    facts.colours = dict(describe_colours(shares), shares=shares.mean(axis=0) if len(shares) else np.zeros(18))
+    if len(shares):
+        facts.colour_shares = shares.mean(axis=0)
+    facts.colours = describe_colours(facts.colour_shares)
     facts.setting = describe_setting(m["sky"], m["green"], m["water"], facts.kinds,
                                      [c["name"] for c in facts.concepts], facts.lighting)
     return facts
@@ -255,7 +258,7 @@ def fact_vector(facts: ShotFacts, index: int) -> np.ndarray:
              one_hot(facts.lighting, ["dark", "bright"]), [float(s in facts.segments) for s in SEGMENTS],
              [float(any(t["kind"] == k for t in facts.text)) for k in TEXT_KINDS],
              [float(like is not None and like == index - 1), float(like is not None and like < index - 1),
-              facts.likeness], facts.colours.get("shares", np.zeros(18))]
+              facts.likeness], facts.colour_shares]
     return np.concatenate([np.asarray(p, np.float32) for p in parts])
 
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from .motion import global_motion
 from .people import find_faces
-from .setting import COLOUR_NAMES, colour_shares, colour_stats
+from .setting import COLOUR_NAMES, colour_shares, colour_stats, thumbnail_hsv
 from .technical import is_colour_bars
 from .text import colour_text_candidates, read_text, text_candidates
 
@@ -42,9 +42,9 @@ class FrameObserver:
             self.flush_ocr()
         self._recent.append((time, small_gray))
         if sampled:
-            self._sample(time, image, small, small_gray)
+            self._sample(time, image, small)
 
-    def _sample(self, time, image, small, small_gray):
+    def _sample(self, time, image, small):
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         faces = find_faces(image)
         if len(self._recent) > MOTION_GAP:
@@ -54,8 +54,9 @@ class FrameObserver:
             motion = (np.nan,) * 4
         looks = {"edges": text_candidates(gray), "colour": colour_text_candidates(image)}
         chars = sum(b[4] for boxes in looks.values() for b in boxes)
+        hsv = thumbnail_hsv(small)
         values = [len(faces), max((f[3] for f in faces), default=0), *motion,
-                  *colour_stats(small), chars, is_colour_bars(small), *colour_shares(small)]
+                  *colour_stats(hsv), chars, is_colour_bars(small), *colour_shares(hsv)]
         for key, value in zip(SAMPLED, values):
             self.sampled[key].append(float(value))
         if self._window and time - self._window["start"] >= self.ocr_window:

@@ -5,11 +5,14 @@ import cv2
 import numpy as np
 
 
-def colour_stats(image: np.ndarray) -> tuple[float, float, float]:
-    """(sky, green, water): shares of pixels that look like open sky in the top third,
-    vegetation in the bottom half and water (blue) in the bottom half."""
-    small = cv2.resize(image, (64, 36), interpolation=cv2.INTER_AREA)
-    hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
+def thumbnail_hsv(image: np.ndarray) -> np.ndarray:
+    """The 64x36 HSV thumbnail that the colour measures below read."""
+    return cv2.cvtColor(cv2.resize(image, (64, 36), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2HSV)
+
+
+def colour_stats(hsv: np.ndarray) -> tuple[float, float, float]:
+    """(sky, green, water) in a thumbnail_hsv(): shares of pixels that look like open sky in the
+    top third, vegetation in the bottom half and water (blue) in the bottom half."""
     hue, sat, val = hsv[..., 0].astype(int), hsv[..., 1].astype(int), hsv[..., 2].astype(int)
     top, bottom = slice(0, 12), slice(18, 36)
     sky = ((hue[top] >= 90) & (hue[top] <= 130) & (sat[top] > 40) & (val[top] > 120)) | \
@@ -23,12 +26,11 @@ COLOUR_NAMES = ("red", "orange", "yellow", "green", "blue", "purple", "white", "
 _HUE_EDGES = (8, 20, 35, 85, 130, 165)  # OpenCV hue (0-179) where red, orange, ... purple end
 
 
-def colour_shares(image: np.ndarray) -> np.ndarray:
-    """Shares of the named colours (COLOUR_NAMES order): 9 for the whole frame, then 9 for its
-    central quarter."""
-    small = cv2.resize(image, (64, 36), interpolation=cv2.INTER_AREA)
-    hsv = cv2.cvtColor(small, cv2.COLOR_BGR2HSV).reshape(-1, 3).astype(int)
-    hue, sat, val = hsv[:, 0], hsv[:, 1], hsv[:, 2]
+def colour_shares(hsv: np.ndarray) -> np.ndarray:
+    """Shares of the named colours (COLOUR_NAMES order) in a thumbnail_hsv(): 9 for the whole
+    frame, then 9 for its central quarter."""
+    pixels = hsv.reshape(-1, 3).astype(int)
+    hue, sat, val = pixels[:, 0], pixels[:, 1], pixels[:, 2]
     chromatic = np.searchsorted(_HUE_EDGES, hue, side="right") % 6  # hues past purple wrap to red
     label = np.where(val < 50, 8, np.where(sat < 40, np.where(val > 190, 6, 7), chromatic))
     centre = np.zeros((36, 64), bool)
@@ -37,9 +39,8 @@ def colour_shares(image: np.ndarray) -> np.ndarray:
                            np.bincount(label[centre.ravel()], minlength=9) / centre.sum()])
 
 
-def describe_colours(shares: np.ndarray, min_share: float = 0.25) -> dict:
-    """The main colours of a shot from its frames' colour shares (N, 18): names, largest first."""
-    mean = shares.mean(axis=0) if len(shares) else np.zeros(18)
+def describe_colours(mean: np.ndarray, min_share: float = 0.25) -> dict:
+    """The main colours of a shot from its frames' mean colour shares (18): names, largest first."""
     named = lambda part: [COLOUR_NAMES[i] for i in np.argsort(-part) if part[i] >= min_share]
     return {"frame": named(mean[:9]), "centre": named(mean[9:])}
 
