@@ -114,19 +114,19 @@ def make_cues(spans: list[Span], duration: float, fps: float,
 
     cues: list[tuple[int, int, str, Span]] = []
     i = 0
+    reading_ms = lambda text: max(min_ms, math.ceil(len(text) * 1000 / rules.max_cps))
     while i < len(merged):
         span = merged[i]
+        start = max(span.start, cues[-1][1] + gap if cues else 0)
         text = fit_text(span.sentences, rules)
         if span.carried:  # only its own span's time is left: as many sentences as can be read in it
-            room = min(span.end + overrun, end_ms) - max(span.start, cues[-1][1] + gap if cues else 0)
-            fits = [t for n in range(len(span.sentences), 0, -1) if (t := fit_text(span.sentences[:n], rules))
-                    and max(min_ms, math.ceil(len(t) * 1000 / rules.max_cps)) <= room]
-            text = fits[0] if fits else text
+            room = min(span.end + overrun, end_ms) - start
+            texts = (fit_text(span.sentences[:n], rules) for n in range(len(span.sentences), 0, -1))
+            text = next((t for t in texts if t and reading_ms(t) <= room), text)
         if not text:
             i += 1
             continue
-        start = max(span.start, cues[-1][1] + gap if cues else 0)
-        need = max(min_ms, math.ceil(len(text) * 1000 / rules.max_cps))
+        need = reading_ms(text)
         cut = span.end - gap if span.end < end_ms else end_ms
         end = max(min(cut, start + max_ms), start + need)
         rest = span.sentences[max(1, _sentences_in(text, span.sentences)):]
