@@ -12,9 +12,7 @@ import numpy as np
 
 from . import synth
 from .datasets import write_srt
-from .facts import all_facts
-from .narrator import RulesNarrator
-from .pipeline import Options, analyse
+from .pipeline import Options, describe_video
 
 WORDS = ["NIGHT", "RIVER", "THE", "LAST", "SUMMER", "CITY", "OPEN", "HOTEL", "EXIT", "STATION",
          "NORTH", "GARDEN", "CHAPTER", "ONE", "TWO", "HOME", "WINTER", "ROAD", "CAFE", "LIGHT"]
@@ -100,11 +98,9 @@ def make_distillation_set(folder: str, count: int, seed: int = 0, size=(320, 240
         target = os.path.join(folder, os.path.basename(clip))
         shutil.copyfile(clip, target)
         paths.append(target)
-    teacher = RulesNarrator()
     for path in paths:  # the teacher's words for each shot become its label
-        analysis = analyse(path, Options())
-        facts, _ = all_facts(analysis)
-        said = teacher.narrate(facts, analysis)
+        result = describe_video(path, Options(narrator="rules"))
         write_srt(os.path.splitext(path)[0] + ".srt", [(shot.start, shot.end, " ".join(sentences))
-                                                       for shot, sentences in zip(analysis.shots, said) if sentences])
+                                                       for shot, sentences in zip(result.shots, result.sentences)
+                                                       if sentences])
     return len(paths)

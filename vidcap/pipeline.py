@@ -59,6 +59,7 @@ class Result:
     cues: list[Cue]
     model: dict = field(default_factory=dict)
     segments: list[dict] = field(default_factory=list)  # technical: black, fades, bars, credits
+    sentences: list[list[str]] = field(default_factory=list)  # the narrator's, per shot, before cues
 
     def to_dict(self) -> dict:
         r = lambda t: round(t, 3)
@@ -152,4 +153,4 @@ def describe_video(path: str, options: Options = Options(), encoder: Optional[En
     cues = make_cues(spans, analysis.duration, analysis.info.fps, options.rules)
     model = {"narrator": narrator.name, "encoder": options.encoder,
              "sample_fps": options.sample_fps, "vidcap": __version__}
-    return Result(analysis.info, analysis.duration, analysis.shots, facts, cues, model, segments)
+    return Result(analysis.info, analysis.duration, analysis.shots, facts, cues, model, segments, sentences)
