@@ -29,12 +29,11 @@ from .journal import (
 )
 from .pipeline import ANALYSIS_VERSION, Options
 from .workers import Job, Outcome
-from .writers import FORMATS, atomic_write
+from .writers import FORMATS, PARTIAL_FILE, atomic_write
 
 VIDEO_EXTENSIONS = {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".wmv", ".flv", ".mpg", ".mpeg",
                     ".m2v", ".ts", ".mts", ".m2ts", ".vob", ".3gp", ".ogv", ".mxf", ".dv", ".m4a"}
 MANIFEST_OPTIONS = {"format": str, "narrator": str, "encoder": str, "sample_fps": float, "decode_fps": float}
-_TEMP_FILE = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")  # what writers.atomic_write leaves if killed
 
 
 class UsageError(VidcapError):
@@ -247,7 +246,7 @@ def remove_stale_temp_files(outdir: str) -> int:
     for top, dirs, files in os.walk(outdir):
         dirs[:] = [d for d in dirs if d != STATE_DIR]
         for f in files:
-            if _TEMP_FILE.match(f):
+            if PARTIAL_FILE.match(f):
                 os.unlink(os.path.join(top, f))
                 removed += 1
     return removed

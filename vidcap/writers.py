@@ -4,6 +4,7 @@ file in the same folder, renamed over the target), so a crash never leaves half 
 import datetime
 import json
 import os
+import re
 import tempfile
 
 import srt
@@ -11,6 +12,10 @@ import srt
 from .errors import VidcapError
 
 FORMATS = ("srt", "vtt", "json")
+
+
+# The temporary file atomic_write renames into place: ".NAME.<8 random chars>.tmp" (mkstemp).
+PARTIAL_FILE = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
 
 
 def atomic_write(path: str, content: str | bytes):
