@@ -17,6 +17,7 @@ import zlib
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 
+from .decode import VIDEO_EXTENSIONS
 from .errors import VidcapError
 from .journal import (
     STATE_DIR,
@@ -31,8 +32,6 @@ from .pipeline import ANALYSIS_VERSION, Options
 from .workers import Job, Outcome
 from .writers import FORMATS, PARTIAL_FILE, atomic_write
 
-VIDEO_EXTENSIONS = {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".wmv", ".flv", ".mpg", ".mpeg",
-                    ".m2v", ".ts", ".mts", ".m2ts", ".vob", ".3gp", ".ogv", ".mxf", ".dv", ".m4a"}
 MANIFEST_OPTIONS = {"format": str, "narrator": str, "encoder": str, "sample_fps": float, "decode_fps": float}
 
 

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 
 import srt
 
+from .decode import VIDEO_EXTENSIONS
 from .errors import VidcapError
 from .writers import atomic_write
-
-VIDEO_EXTENSIONS = (".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v")
 
 
 @dataclass

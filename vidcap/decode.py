@@ -20,6 +20,11 @@ import numpy as np
 
 from .errors import BadVideo
 
+# What a folder search takes for a video; audio-only containers (.m4a) are included so that a
+# stray one is reported as having no video stream rather than passed over in silence.
+VIDEO_EXTENSIONS = (".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".wmv", ".flv", ".mpg", ".mpeg",
+                    ".m2v", ".ts", ".mts", ".m2ts", ".vob", ".3gp", ".ogv", ".mxf", ".dv", ".m4a")
+
 
 def ffmpeg_exe() -> str:
     """ffmpeg from $VIDCAP_FFMPEG, else PATH, else the binary shipped in the imageio-ffmpeg wheel."""

@@ -152,7 +152,7 @@ def shot_facts(analysis, shot) -> ShotFacts:
     """Everything perception found in one shot."""
     from .perception.motion import describe_camera
     from .perception.people import describe_people
-    from .perception.setting import COLOUR_NAMES, describe_colours, describe_setting
+    from .perception.setting import describe_colours, describe_setting
 
     idx = analysis.frames_in(shot)
     m = {k: v[idx] for k, v in analysis.measures.items() if not k.startswith("every_")}
@@ -162,9 +162,8 @@ def shot_facts(analysis, shot) -> ShotFacts:
     facts.people = describe_people(m["faces"], m["face_height"])
     facts.camera = describe_camera(m["dx"], m["dy"], m["zoom"], m["moving"])
     facts.text = shot_text(analysis.ocr, shot)
-    shares = np.stack([m[f"{part}_{name}"] for part in ("frame", "centre") for name in COLOUR_NAMES], axis=1)
-    if len(shares):
-        facts.colour_shares = shares.mean(axis=0)
+    if len(idx):
+        facts.colour_shares = m["colour_shares"].mean(axis=0)
     facts.colours = describe_colours(facts.colour_shares)
     facts.setting = describe_setting(m["sky"], m["green"], m["water"], facts.kinds,
                                      [c["name"] for c in facts.concepts], facts.lighting)

@@ -15,7 +15,7 @@ from .narrator import DEFAULT_NARRATOR, get_narrator
 from .perception.observe import FrameObserver
 from .shots import Shot, ShotDetector, ShotSettings, shrink
 
-ANALYSIS_VERSION = 8  # bump when what analyse() stores changes
+ANALYSIS_VERSION = 9  # bump when what analyse() stores changes
 
 
 @dataclass(frozen=True)

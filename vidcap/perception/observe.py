@@ -12,14 +12,14 @@ import numpy as np
 
 from .motion import global_motion
 from .people import find_faces
-from .setting import COLOUR_NAMES, colour_shares, colour_stats, thumbnail_hsv
+from .setting import colour_shares, colour_stats, thumbnail_hsv
 from .technical import is_colour_bars
 from .text import colour_text_candidates, read_text, text_candidates
 
 MOTION_GAP = 3  # frames between the two frames that motion is measured on
 
 SAMPLED = ("faces", "face_height", "dx", "dy", "zoom", "moving", "sky", "green", "water",
-           "text_chars", "bars") + tuple(f"{part}_{name}" for part in ("frame", "centre") for name in COLOUR_NAMES)
+           "text_chars", "bars", "colour_shares")  # colour_shares: 18 values a frame
 
 
 @dataclass
@@ -56,9 +56,9 @@ class FrameObserver:
         chars = sum(b[4] for boxes in looks.values() for b in boxes)
         hsv = thumbnail_hsv(small)
         values = [len(faces), max((f[3] for f in faces), default=0), *motion,
-                  *colour_stats(hsv), chars, is_colour_bars(small), *colour_shares(hsv)]
+                  *colour_stats(hsv), chars, is_colour_bars(small), colour_shares(hsv)]
         for key, value in zip(SAMPLED, values):
-            self.sampled[key].append(float(value))
+            self.sampled[key].append(value)
         if self._window and time - self._window["start"] >= self.ocr_window:
             self.flush_ocr()
         if not self._window:
@@ -85,5 +85,6 @@ class FrameObserver:
         out = {f"every_{k}": np.array(v, np.float32 if k != "time" else np.float64)
                for k, v in self.every.items()}
         out.update({k: np.array(v, np.float32) for k, v in self.sampled.items()})
+        out["colour_shares"] = out["colour_shares"].reshape(-1, 18)  # (0, 18), not (0,), when empty
         out["ocr"] = np.array(json.dumps(self.ocr))
         return out
