@@ -39,9 +39,6 @@ class Outcome:
     worker: str = ""
 
 
-Report = Callable[[str, float, float | None], None]  # (output, seconds decoded, duration)
-
-
 @lru_cache(maxsize=4)
 def _encoder(name: str):
     from .features import load_encoder
@@ -56,8 +53,9 @@ def _narrator(name: str):
     return get_narrator(name)
 
 
-def describe_job(job: Job, report: Report | None = None) -> Outcome:
-    """One video to the text of its output file; every failure comes back as an Outcome."""
+def describe_job(job: Job, reports=None) -> Outcome:
+    """One video to the text of its output file; every failure comes back as an Outcome. Progress
+    goes as (output, seconds, duration) to `reports`, a queue, when given."""
     from .cache import file_digest
     from .pipeline import describe_video
     from .writers import get_writer
@@ -68,9 +66,12 @@ def describe_job(job: Job, report: Report | None = None) -> Outcome:
 
     def progress(seconds: float, duration: float | None):
         now = time.monotonic()
-        if report and now - last[0] >= 0.5:
+        if reports is not None and now - last[0] >= 0.5:
             last[0] = now
-            report(job.output, seconds, duration)
+            try:
+                reports.put_nowait((job.output, seconds, duration))
+            except Exception:  # a full or closed progress queue must never fail a video
+                pass
 
     try:
         result = describe_video(job.source, job.options, _encoder(job.options.encoder),
@@ -103,13 +104,6 @@ def _start_worker(threads: int, reports):
     _reports = reports
 
 
-def _report(output: str, seconds: float, duration: float | None):
-    try:
-        _reports.put_nowait((output, seconds, duration))
-    except (queue.Full, ValueError, OSError):
-        pass
-
-
 def _died(error: BaseException) -> str:
     if isinstance(error, BrokenProcessPool):
         return "the worker process died (killed, crashed or out of memory)"
@@ -117,7 +111,7 @@ def _died(error: BaseException) -> str:
 
 
 def _run_in_worker(job: Job) -> Outcome:
-    return describe_job(job, _report)
+    return describe_job(job, _reports)
 
 
 class LocalEngine:
@@ -183,12 +177,7 @@ class _RayDescriber:
         self.reports = reports
 
     def describe(self, job: Job) -> Outcome:
-        def report(output, seconds, duration):
-            try:
-                self.reports.put_nowait((output, seconds, duration))
-            except Exception:  # a full or closed progress queue must never fail a video
-                pass
-        return describe_job(job, report)
+        return describe_job(job, self.reports)
 
 
 def _check_reachable(address: str, timeout: float = 10.0):
