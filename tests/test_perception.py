@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from test_cues import check_rules
@@ -83,3 +84,17 @@ def test_a_shot_that_returns_is_linked_to_the_earlier_one(described):
     result = described["return"]
     assert [s.start for s in result.shots] == pytest.approx([0, 2, 4], abs=0.05)
     assert [f.like_shot for f in result.facts] == [None, None, 0]
+
+
+@pytest.mark.parametrize("counts, people", [
+    ([0, 2, 0, 1, 0], 1),  # a second "face" in one look of five is not a second person
+    ([2, 2, 0, 1, 0], 2),
+    ([3, 3, 2, 0, 0], 3),
+    ([2], 2),  # a shot too short for a second look keeps what it saw
+    ([0, 0, 0, 0, 0, 1], 0),  # a face in one look of six is not enough
+])
+def test_people_are_counted_from_faces_that_show_more_than_once(counts, people):
+    from vidcap.perception.people import describe_people
+
+    found = describe_people(np.array(counts, float), np.array([0.2 if c else 0.0 for c in counts]))
+    assert found["count"] == people
