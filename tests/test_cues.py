@@ -95,6 +95,16 @@ def test_video_shorter_than_a_readable_cue_gets_none():
     assert make_cues([Span(0, 0.5, ["A dog."])], 0.5, 25) == []
 
 
+def test_a_short_shot_before_a_silent_one_runs_on_into_it():
+    """cuts.mp4: a 1.2 s shot, then 0.8 s that the narrator leaves silent, then a long shot."""
+    spans = [Span(0, 1.2, ["Something moves through the frame."]), Span(1.2, 2.0, []),
+             Span(2.0, 4.0, ["The camera zooms in."])]
+    cues = make_cues(spans, 4, 25)
+    assert [c.text for c in cues] == ["Something moves through the frame.", "The camera zooms in."]
+    assert cues[0].start == 0 and cues[0].end <= 2.0
+    check_rules(cues, 4, 25)
+
+
 def test_fast_cuts_keep_what_matters_and_say_the_rest_later():
     """bikes.mp4: shots of 1.2 and 1.8 s, each too short for its own sentences."""
     spans = [Span(0, 1.2, ["Something moves through the frame."]),

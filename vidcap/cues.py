@@ -94,8 +94,9 @@ def _sentences_in(text: str, sentences: list[str]) -> int:
 
 def make_cues(spans: list[Span], duration: float, fps: float,
               rules: ReadabilityRules = ReadabilityRules()) -> list[Cue]:
-    """Shots in time order -> cues. A span too short for a readable cue of its text is merged
-    with the next one (or, at the end, the previous one), never dropped silently."""
+    """Shots in time order -> cues. A span too short for a readable cue of its text runs on
+    into the silent shots after it, if any, or is merged with the next one (or, at the end,
+    the previous one), never dropped silently."""
     ms = lambda seconds: int(round(seconds * 1000))
     frame_ms = 1000 / (fps if fps > 0 else 25)
     gap = math.ceil(rules.min_gap_frames * frame_ms)
@@ -139,6 +140,8 @@ def make_cues(spans: list[Span], duration: float, fps: float,
                 merged.insert(i, Span(end + gap, span.end, rest, carried=True))
         elif span.carried:
             i += 1  # no time left in its own span: dropped rather than said over later shots
+        elif (silent_until := merged[i + 1].start - gap if i + 1 < len(merged) else end_ms) > span.end + gap:
+            span.end = silent_until  # too short, but shots with nothing to say follow: run on into them
         elif i + 1 < len(merged) and merged[i + 1].start - span.end <= gap:
             merged[i + 1] = _joined(span, merged[i + 1])  # too short: say it with the next shot
             i += 1
