@@ -83,3 +83,18 @@ def test_evaluation_pairs_by_time_and_scores():
     assert perfect["coverage"] == 1.0 and perfect["references"] == 2
     wrong = evaluate([(refs, [(0, 8, "Colour bars.")])], meteor=False)
     assert wrong["BLEU-4"] < 0.1 and wrong["CIDEr"] < 0.1
+
+
+@pytest.mark.parametrize("people, words", [(2, "Two people."), (3, "Three people.")])
+def test_distillation_groups_are_seen_and_named_by_the_teacher(tmp_path, people, words):
+    """The default narrator learns to count people only from these generated groups."""
+    from vidcap.distill import group_frame, photographs
+    from vidcap.pipeline import Options, describe_video
+    from vidcap.synth import make_drawn_video
+
+    frame = group_frame(photographs()["astronaut"], (320, 240), people)
+    path = str(tmp_path / "group.mp4")
+    make_drawn_video(path, lambda i, t: frame, 50)
+    result = describe_video(path, Options(narrator="rules", use_cache=False))
+    assert result.facts[0].people["count"] == people
+    assert result.sentences[0] == [words]

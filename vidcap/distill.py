@@ -1,8 +1,8 @@
 """Teacher-labelled training data for the default LSTM narrator. No human-captioned video can be
 installed here, so the rule narrator is the teacher: varied generated films (real photographs
-panned and zoomed, signs, title cards, black gaps, colour bars, credit rolls, moving shapes) and
-the real sample clips are described by the rules, one cue per shot with the teacher's words for
-that shot, and these .srt files become the labels."""
+panned and zoomed, groups of two or three people, signs, title cards, black gaps, colour bars,
+credit rolls, moving shapes) and the real sample clips are described by the rules, one cue per
+shot with the teacher's words for that shot, and these .srt files become the labels."""
 
 import os
 import shutil
@@ -28,10 +28,19 @@ def photographs() -> dict[str, np.ndarray]:
             for name in ("chelsea", "coffee", "astronaut", "rocket")}
 
 
+def group_frame(astronaut: np.ndarray, size: tuple[int, int], people: int) -> np.ndarray:
+    """`people` people side by side: scikit-image's astronaut portrait, repeated."""
+    w, h = size
+    tile_w = w // people
+    portrait = cv2.resize(astronaut, (h, h), interpolation=cv2.INTER_AREA)
+    x = min(h - tile_w, max(0, int(0.46 * h) - tile_w // 2))  # her face is at 46% of the width
+    return cv2.resize(np.hstack([portrait[:, x:x + tile_w]] * people), size, interpolation=cv2.INTER_AREA)
+
+
 def _shot(rng, photos, size):
     """One shot as (frames, draw(i, t))."""
     w, h = size
-    kind = rng.choice(["photo", "photo", "photo", "sign", "title", "black", "bars", "credits", "shape"])
+    kind = rng.choice(["photo", "photo", "photo", "group", "sign", "title", "black", "bars", "credits", "shape"])
     frames = int(rng.integers(30, 75))
     if kind == "photo":
         image = photos[list(photos)[int(rng.integers(len(photos)))]]
@@ -45,6 +54,9 @@ def _shot(rng, photos, size):
             y = (big.shape[0] - h) // 2
             return big[y:y + h, x:x + w]
         return frames, draw
+    if kind == "group":
+        frame = group_frame(photos["astronaut"], size, int(rng.integers(2, 4)))
+        return frames, lambda i, t: frame
     if kind == "sign":  # a board with a word, off-centre on a still photograph
         image = photos[list(photos)[int(rng.integers(len(photos)))]]
         frame = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
