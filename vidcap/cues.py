@@ -94,9 +94,9 @@ def _sentences_in(text: str, sentences: list[str]) -> int:
 
 def make_cues(spans: list[Span], duration: float, fps: float,
               rules: ReadabilityRules = ReadabilityRules()) -> list[Cue]:
-    """Shots in time order -> cues. A span too short for a readable cue of its text runs on
-    into the silent shots after it, if any, or is merged with the next one (or, at the end,
-    the previous one), never dropped silently."""
+    """Shots in time order -> cues. A span too short for a readable cue of its text is merged
+    with the next one (or, at the end, the previous one); with no neighbour to share a cue,
+    its first sentence runs on into the silent shots after it. Never dropped silently."""
     ms = lambda seconds: int(round(seconds * 1000))
     frame_ms = 1000 / (fps if fps > 0 else 25)
     gap = math.ceil(rules.min_gap_frames * frame_ms)
@@ -140,15 +140,19 @@ def make_cues(spans: list[Span], duration: float, fps: float,
                 merged.insert(i, Span(end + gap, span.end, rest, carried=True))
         elif span.carried:
             i += 1  # no time left in its own span: dropped rather than said over later shots
-        elif (silent_until := merged[i + 1].start - gap if i + 1 < len(merged) else end_ms) > span.end + gap:
-            span.end = silent_until  # too short, but shots with nothing to say follow: run on into them
         elif i + 1 < len(merged) and merged[i + 1].start - span.end <= gap:
             merged[i + 1] = _joined(span, merged[i + 1])  # too short: say it with the next shot
             i += 1
         elif cues and span.start - cues[-1][3].end <= gap:
             merged[i] = _joined(cues.pop()[3], span)  # or with the previous one
+        elif (first := fit_text(span.sentences[:1], rules)) and (
+                start + reading_ms(first) + gap <= (merged[i + 1].start + overrun if i + 1 < len(merged) else end_ms)):
+            # No neighbour to share a cue with, but shots with nothing to say follow: its first
+            # sentence runs on into them for just as long as it takes to read (and the next cue
+            # may start up to the overrun late).
+            merged[i] = Span(span.start, start + reading_ms(first) + gap, span.sentences[:1])
         else:
-            i += 1  # no neighbour to share a cue with: too short to say anything readable
+            i += 1  # too short to say anything readable
 
     out: list[Cue] = []
     for start, end, text, _ in cues:
