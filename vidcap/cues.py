@@ -145,12 +145,12 @@ def make_cues(spans: list[Span], duration: float, fps: float,
             i += 1
         elif cues and span.start - cues[-1][3].end <= gap:
             merged[i] = _joined(cues.pop()[3], span)  # or with the previous one
-        elif (first := fit_text(span.sentences[:1], rules)) and (
-                start + reading_ms(first) + gap <= (merged[i + 1].start + overrun if i + 1 < len(merged) else end_ms)):
+        elif (first := fit_text(span.sentences[:1], rules)) and (run_on := start + reading_ms(first) + gap) <= (
+                merged[i + 1].start + overrun if i + 1 < len(merged) else end_ms):
             # No neighbour to share a cue with, but shots with nothing to say follow: its first
             # sentence runs on into them for just as long as it takes to read (and the next cue
             # may start up to the overrun late).
-            merged[i] = Span(span.start, start + reading_ms(first) + gap, span.sentences[:1])
+            merged[i] = Span(span.start, run_on, span.sentences[:1])
         else:
             i += 1  # too short to say anything readable
 

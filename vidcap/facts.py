@@ -10,6 +10,8 @@ from typing import Optional
 
 import numpy as np
 
+from .perception.setting import COLOUR_SHARES
+
 DARK_LEVEL = 50  # mean 8-bit luma below which a shot reads as dark
 BRIGHT_LEVEL = 190
 
@@ -82,7 +84,7 @@ class ShotFacts:
     camera: dict = field(default_factory=lambda: {"camera": "unknown", "confidence": 0.0})
     setting: dict = field(default_factory=dict)
     colours: dict = field(default_factory=dict)  # {"frame": [...], "centre": [...]}: colour names
-    colour_shares: np.ndarray = field(default_factory=lambda: np.zeros(18))  # mean per frame; see setting.py
+    colour_shares: np.ndarray = field(default_factory=lambda: np.zeros(COLOUR_SHARES))  # mean per frame
     segments: list[str] = field(default_factory=list)  # technical: black, fade in, colour bars...
     like_shot: Optional[int] = None  # an earlier shot that looks the same (index), if any
     likeness: float = 0.0
@@ -233,7 +235,7 @@ TEXT_KINDS = ["title", "caption", "sign"]
 def fact_vector_size() -> int:
     table = concept_table()
     return (len(table.concepts) + len({c.kind for c in table.concepts}) + 1 + len(FRAMINGS)
-            + len(CAMERAS) + 1 + 2 + 2 + len(PLACES) + 2 + len(SEGMENTS) + len(TEXT_KINDS) + 3 + 18)
+            + len(CAMERAS) + 1 + 2 + 2 + len(PLACES) + 2 + len(SEGMENTS) + len(TEXT_KINDS) + 3 + COLOUR_SHARES)
 
 
 def fact_vector(facts: ShotFacts, index: int) -> np.ndarray:

@@ -22,12 +22,11 @@ def global_motion(before: np.ndarray, after: np.ndarray, dt: float) -> tuple[flo
     if ok.sum() < 12:
         return (np.nan,) * 4
     src, dst = points[ok].reshape(-1, 2), moved[ok].reshape(-1, 2)
-    fit = _background_motion(src, dst, w, h)
-    if fit is None:
+    matrix = _background_motion(src, dst, w, h)
+    if matrix is None:
         # Whatever moves lives in one part of the frame: an object moving, not the camera.
         displacement = np.linalg.norm(dst - src, axis=1)
         return 0.0, 0.0, 0.0, float(np.mean(displacement > max(1.0, 0.01 * w)))
-    matrix = fit
     scale = float(np.hypot(matrix[0, 0], matrix[1, 0]))
     # The shift of the frame centre, so that a zoom alone does not read as a pan.
     centre = np.array([w / 2, h / 2])

@@ -12,14 +12,14 @@ import numpy as np
 
 from .motion import global_motion
 from .people import find_faces
-from .setting import colour_shares, colour_stats, thumbnail_hsv
+from .setting import COLOUR_SHARES, colour_shares, colour_stats, thumbnail_hsv
 from .technical import is_colour_bars
 from .text import colour_text_candidates, read_text, text_candidates
 
 MOTION_GAP = 3  # frames between the two frames that motion is measured on
 
 SAMPLED = ("faces", "face_height", "dx", "dy", "zoom", "moving", "sky", "green", "water",
-           "text_chars", "bars", "colour_shares")  # colour_shares: 18 values a frame
+           "text_chars", "bars", "colour_shares")  # colour_shares: COLOUR_SHARES values a frame
 
 
 @dataclass
@@ -85,6 +85,6 @@ class FrameObserver:
         out = {f"every_{k}": np.array(v, np.float32 if k != "time" else np.float64)
                for k, v in self.every.items()}
         out.update({k: np.array(v, np.float32) for k, v in self.sampled.items()})
-        out["colour_shares"] = out["colour_shares"].reshape(-1, 18)  # (0, 18), not (0,), when empty
+        out["colour_shares"] = out["colour_shares"].reshape(-1, COLOUR_SHARES)  # (0, n), not (0,), when empty
         out["ocr"] = np.array(json.dumps(self.ocr))
         return out

@@ -23,6 +23,7 @@ def colour_stats(hsv: np.ndarray) -> tuple[float, float, float]:
 
 
 COLOUR_NAMES = ("red", "orange", "yellow", "green", "blue", "purple", "white", "grey", "black")
+COLOUR_SHARES = 2 * len(COLOUR_NAMES)  # per frame: the whole frame's, then its centre's
 _HUE_EDGES = (8, 20, 35, 85, 130, 165)  # OpenCV hue (0-179) where red, orange, ... purple end
 
 
@@ -40,9 +41,10 @@ def colour_shares(hsv: np.ndarray) -> np.ndarray:
 
 
 def describe_colours(mean: np.ndarray, min_share: float = 0.25) -> dict:
-    """The main colours of a shot from its frames' mean colour shares (18): names, largest first."""
+    """The main colours of a shot from its frames' mean colour shares: names, largest first."""
     named = lambda part: [COLOUR_NAMES[i] for i in np.argsort(-part) if part[i] >= min_share]
-    return {"frame": named(mean[:9]), "centre": named(mean[9:])}
+    n = len(COLOUR_NAMES)
+    return {"frame": named(mean[:n]), "centre": named(mean[n:])}
 
 
 def describe_setting(sky: np.ndarray, green: np.ndarray, water: np.ndarray, kinds: dict,
