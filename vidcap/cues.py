@@ -5,7 +5,7 @@ after the file is written."""
 
 import math
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 
@@ -27,6 +27,19 @@ class Span:
     end: float
     sentences: list[str]
     carried: bool = False  # what an earlier cue of the same span had no room for
+    # Per sentence, the (start, end) of the shot it describes: a merged span keeps them, so a
+    # sentence is never said over a later shot once its own has passed. Defaults to the span.
+    origins: list[tuple[float, float]] = field(default_factory=list)
+
+    def __post_init__(self):
+        if len(self.origins) != len(self.sentences):
+            self.origins = [(self.start, self.end)] * len(self.sentences)
+
+    def still_showing(self, time: float) -> "Span":
+        """The span with only the sentences whose shot has not ended by `time`."""
+        keep = [i for i, (_, end) in enumerate(self.origins) if end > time]
+        return Span(self.start, self.end, [self.sentences[i] for i in keep], self.carried,
+                    [self.origins[i] for i in keep])
 
 
 @dataclass
@@ -77,12 +90,19 @@ def _rank(sentence: str) -> int:
     then who and what is there, then camera moves and unnamed motion."""
     if '"' in sentence:
         return 0
+    if sentence.startswith(("A still view", "Mostly ")):  # the narrator's last resort: colours
+        return 3
     return 2 if sentence.startswith(("The camera", "Something moves")) else 1
 
 
 def _joined(first: Span, second: Span) -> Span:
-    sentences = first.sentences + [s for s in second.sentences if s not in first.sentences]
-    return Span(first.start, second.end, sorted(sentences, key=_rank))
+    """One span for two neighbours too short for their own cues; the sentences ordered by
+    _rank (shot order within a rank), each keeping the shot it came from."""
+    said = dict(zip(first.sentences, first.origins))
+    for text, (start, end) in zip(second.sentences, second.origins):
+        said[text] = (said[text][0], end) if text in said else (start, end)
+    ordered = sorted(said.items(), key=lambda item: _rank(item[0]))
+    return Span(first.start, second.end, [t for t, _ in ordered], origins=[o for _, o in ordered])
 
 
 def _sentences_in(text: str, sentences: list[str]) -> int:
@@ -96,7 +116,9 @@ def make_cues(spans: list[Span], duration: float, fps: float,
               rules: ReadabilityRules = ReadabilityRules()) -> list[Cue]:
     """Shots in time order -> cues. A span too short for a readable cue of its text is merged
     with the next one (or, at the end, the previous one); with no neighbour to share a cue,
-    its first sentence runs on into the silent shots after it. Never dropped silently."""
+    its first sentence runs on into the silent shots after it. A sentence is said only while
+    its own shot, or a merged span holding it, is on screen; what finds no room is listed by
+    unsaid()."""
     ms = lambda seconds: int(round(seconds * 1000))
     frame_ms = 1000 / (fps if fps > 0 else 25)
     gap = math.ceil(rules.min_gap_frames * frame_ms)
@@ -110,6 +132,7 @@ def make_cues(spans: list[Span], duration: float, fps: float,
     for span in pending:  # identical consecutive descriptions become one span
         if merged and merged[-1].sentences == span.sentences and span.start - merged[-1].end <= gap:
             merged[-1].end = span.end
+            merged[-1].origins = [(o[0], span.end) for o in merged[-1].origins]
         else:
             merged.append(span)
 
@@ -117,8 +140,8 @@ def make_cues(spans: list[Span], duration: float, fps: float,
     i = 0
     reading_ms = lambda text: max(min_ms, math.ceil(len(text) * 1000 / rules.max_cps))
     while i < len(merged):
-        span = merged[i]
-        start = max(span.start, cues[-1][1] + gap if cues else 0)
+        start = max(merged[i].start, cues[-1][1] + gap if cues else 0)
+        span = merged[i] = merged[i].still_showing(start)
         text = fit_text(span.sentences, rules)
         if span.carried:  # only its own span's time is left: as many sentences as can be read in it
             room = min(span.end + overrun, end_ms) - start
@@ -130,14 +153,15 @@ def make_cues(spans: list[Span], duration: float, fps: float,
         need = reading_ms(text)
         cut = span.end - gap if span.end < end_ms else end_ms
         end = max(min(cut, start + max_ms), start + need)
-        rest = span.sentences[max(1, _sentences_in(text, span.sentences)):]
+        said = max(1, _sentences_in(text, span.sentences))
+        rest, rest_origins = span.sentences[said:], span.origins[said:]
         if rest and start + need + gap < span.end:  # what did not fit follows, in the same span
             end = start + need
         if end <= min(span.end + overrun, end_ms):
             cues.append((start, end, text, span))
             i += 1
             if rest and end + gap < span.end:
-                merged.insert(i, Span(end + gap, span.end, rest, carried=True))
+                merged.insert(i, Span(end + gap, span.end, rest, carried=True, origins=rest_origins))
         elif span.carried:
             i += 1  # no time left in its own span: dropped rather than said over later shots
         elif i + 1 < len(merged) and merged[i + 1].start - span.end <= gap:
@@ -150,7 +174,7 @@ def make_cues(spans: list[Span], duration: float, fps: float,
             # No neighbour to share a cue with, but shots with nothing to say follow: its first
             # sentence runs on into them for just as long as it takes to read (and the next cue
             # may start up to the overrun late).
-            merged[i] = Span(span.start, run_on, span.sentences[:1])
+            merged[i] = Span(span.start, run_on, span.sentences[:1], origins=[(span.start, run_on)])
         else:
             i += 1  # too short to say anything readable
 
@@ -161,3 +185,16 @@ def make_cues(spans: list[Span], duration: float, fps: float,
         else:
             out.append(Cue(start / 1000, end / 1000, text))
     return out
+
+
+def unsaid(spans: list[Span], cues: list[Cue]) -> list[dict]:
+    """The sentences of each span that no cue overlapping it says (whole, or cut short with an
+    ellipsis), as {"start", "end", "text"}: what the reader was not told, reported in the JSON."""
+    missing = []
+    for span in spans:
+        near = [" ".join(c.text.split()) for c in cues if c.start < span.end and c.end > span.start]
+        for text in span.sentences:
+            if not any(text in said or (said.endswith("…") and text.startswith(said[:-1].rstrip()))
+                       for said in near):
+                missing.append({"start": round(span.start, 3), "end": round(span.end, 3), "text": text})
+    return missing

@@ -7,7 +7,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from . import __version__, cache
-from .cues import Cue, ReadabilityRules, Span, make_cues
+from .cues import Cue, ReadabilityRules, Span, make_cues, unsaid
 from .decode import VideoInfo, iter_frames, probe
 from .facts import ShotFacts, all_facts
 from .features import DEFAULT_ENCODER, Encoder, load_encoder
@@ -60,6 +60,7 @@ class Result:
     model: dict = field(default_factory=dict)
     segments: list[dict] = field(default_factory=list)  # technical: black, fades, bars, credits
     sentences: list[list[str]] = field(default_factory=list)  # the narrator's, per shot, before cues
+    unsaid: list[dict] = field(default_factory=list)  # sentences no cue had room for (cues.unsaid)
 
     def to_dict(self) -> dict:
         r = lambda t: round(t, 3)
@@ -70,6 +71,7 @@ class Result:
                       for s, f in zip(self.shots, self.facts)],
             "segments": self.segments,
             "cues": [{"start": r(c.start), "end": r(c.end), "text": c.text} for c in self.cues],
+            "unsaid": self.unsaid,
             "model": self.model,
         }
 
@@ -153,4 +155,5 @@ def describe_video(path: str, options: Options = Options(), encoder: Optional[En
     cues = make_cues(spans, analysis.duration, analysis.info.fps, options.rules)
     model = {"narrator": narrator.name, "encoder": options.encoder,
              "sample_fps": options.sample_fps, "vidcap": __version__}
-    return Result(analysis.info, analysis.duration, analysis.shots, facts, cues, model, segments, sentences)
+    return Result(analysis.info, analysis.duration, analysis.shots, facts, cues, model, segments, sentences,
+                  unsaid(spans, cues))
