@@ -98,3 +98,17 @@ def test_people_are_counted_from_faces_that_show_more_than_once(counts, people):
 
     found = describe_people(np.array(counts, float), np.array([0.2 if c else 0.0 for c in counts]))
     assert found["count"] == people
+
+
+def test_a_hard_cut_to_black_is_no_fade(described):
+    """Review: a still shot cut to black was reported as a fade out over the whole still."""
+    from vidcap.perception.technical import black_segments, fades
+
+    times = np.arange(20) / 25
+    luma = np.r_[np.full(10, 120.0), np.zeros(10)]
+    blacks = black_segments(times, luma, np.zeros(20), 0.8)
+    assert fades(times, luma, blacks) == []
+    ramp = np.r_[np.full(4, 120.0), np.linspace(110, 25, 6), np.zeros(10)]
+    assert [f["type"] for f in fades(times, ramp, black_segments(times, ramp, np.zeros(20), 0.8))] == ["fade out"]
+    assert not [s for s in described["black"].segments if s["type"].startswith("fade")]
+

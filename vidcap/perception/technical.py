@@ -25,13 +25,13 @@ def black_segments(times: np.ndarray, luma: np.ndarray, spread: np.ndarray, end:
 
 
 def fades(times: np.ndarray, luma: np.ndarray, blacks: list[dict]) -> list[dict]:
-    """Fades out into and in from each black segment: luma falling steadily to black, or rising
-    steadily from it, over at least MIN_FADE_FRAMES frames."""
+    """Fades out into and in from each black segment: luma falling at every frame to black, or
+    rising at every frame from it, over at least MIN_FADE_FRAMES frames. A hard cut from a still
+    to black is no fade."""
     found = []
     for seg in blacks:
         i = seg["first"]
-        while i > 0 and luma[i - 1] > luma[i] - 0.5 and luma[i - 1] < luma[max(i - 2, 0)] + 0.5 \
-                and luma[i - 1] - luma[seg["first"]] < 255:
+        while i > 0 and luma[i - 1] > luma[i] + 0.5:  # each earlier frame brighter: not a still
             i -= 1
         if seg["first"] - i >= MIN_FADE_FRAMES:
             found.append({"type": "fade out", "start": float(times[i]), "end": seg["start"]})
