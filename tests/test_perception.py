@@ -112,3 +112,32 @@ def test_a_hard_cut_to_black_is_no_fade(described):
     assert [f["type"] for f in fades(times, ramp, black_segments(times, ramp, np.zeros(20), 0.8))] == ["fade out"]
     assert not [s for s in described["black"].segments if s["type"].startswith("fade")]
 
+
+def test_blue_below_is_not_water_without_the_classifier():
+    """Review: cuts.mp4's blue test card was "Water." and an RGB pattern "Water, at night"."""
+    from vidcap.perception.setting import describe_setting
+
+    blue = np.full(4, 0.8)
+    alone = describe_setting(np.zeros(4), np.zeros(4), blue, {}, [], "dark")
+    assert alone["place"] is None and alone["time_of_day"] == "unknown"
+    lake = describe_setting(np.zeros(4), np.zeros(4), blue, {"place": 0.4}, [], "normal", water_support=0.4)
+    assert lake["place"] == "water" and lake["where"] == "outdoors"
+
+
+def test_test_patterns_are_not_water(clips):
+    said = " ".join(c.text for c in describe_video(clips["cuts.mp4"], Options(narrator="rules")).cues)
+    assert "Water" not in said and "water" not in said and "night" not in said
+
+
+def test_ocr_lines_that_are_no_words_are_not_shown():
+    """The band clip of issue 10 showed "HVSICIAAT.PIATIAG-LIVE"; minions.mp4's title card gives
+    "JNVERBESSERLICH" at 0.99 and the same line twice ("AB 4. JULI IM KINO", "AB 4.JULI M KINO")."""
+    from vidcap.perception.text import best_readings, is_words
+
+    line = lambda text, score=0.99: {"text": text, "score": score, "box": [0.1, 0.1, 0.5, 0.1]}
+    assert not is_words(line("HVSICIAAT.PIATIAG-LIVE")) and not is_words(line("JNVERBESSERLICH"))
+    assert all(is_words(line(t)) for t in ["TAXI", "HOTEL", "UNVERBESSERLICH", "Anna Kowalski", "AB 4. JULI"])
+    assert not is_words(line("18")) and is_words({**line("18"), "reads": 2})
+    read = best_readings([line("AB 4. JULI IM KINO", 0.93), line("AB 4.JULI M KINO", 0.92), line("OTEL"),
+                          line("HOTEL", 0.9), line("TAXI")])
+    assert [(r["text"], r["reads"]) for r in read] == [("AB 4. JULI IM KINO", 2), ("HOTEL", 2), ("TAXI", 1)]

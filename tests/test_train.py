@@ -98,3 +98,19 @@ def test_distillation_groups_are_seen_and_named_by_the_teacher(tmp_path, people,
     result = describe_video(path, Options(narrator="rules", use_cache=False))
     assert result.facts[0].people["count"] == people
     assert result.sentences[0] == [words]
+
+
+def test_quoted_text_is_scored():
+    """Review: 'A sign reads "HOTEL".' against 'A sign reads "TAXI".' scored BLEU-4 1.0."""
+    refs = [(0, 4, 'A sign reads "TAXI ON CALL". A car in a street.')]
+    right = evaluate([(refs, refs)], meteor=False)
+    wrong = evaluate([(refs, [(0, 4, 'A sign reads "HOTEL". A car in a street.')])], meteor=False)
+    assert right["BLEU-4"] == pytest.approx(1.0, abs=1e-3) and wrong["BLEU-4"] < 0.9
+
+
+def test_concept_recall_and_false_claims():
+    from vidcap.evaluate import concept_recall, false_claims
+
+    concepts = [["people", "person", "pedestrian"], ["lawn", "grass"], ["van", "vehicle"]]
+    assert concept_recall("People walk across a lawn.", concepts) == pytest.approx(2 / 3)
+    assert false_claims("Two people walk by water, at night.", ["people", "two", "walk", "lawn"]) == ["night", "water"]

@@ -118,23 +118,46 @@ def run_train(args):
 
 def run_eval(args):
     import json
+    import os
 
     from .datasets import load_folder
-    from .evaluate import evaluate, table
+    from .evaluate import concept_recall, evaluate, false_claims, table, unsupported
     from .pipeline import Options, describe_video
     from .writers import atomic_write
 
     videos = load_folder(args.data, args.videos)
-    rows = {}
+    listed = os.path.join(args.data, "clips.json")  # a development set's concept lists
+    clips = json.load(open(listed)) if os.path.exists(listed) else {}
+    rows, details = {}, {}
     for name in args.narrator or [DEFAULT_NARRATOR, "rules"]:
-        pairs = []
+        pairs, recalls, claims, bad, words, empty = [], [], {}, 0, 0, []
         for video in videos:
             result = describe_video(video.video, Options(narrator=name))
             pairs.append((video.cues, [(c.start, c.end, c.text) for c in result.cues]))
-        rows[result.model["narrator"]] = evaluate(pairs, meteor=not args.no_meteor)
+            said = " ".join(c.text for c in result.cues)
+            clip = clips.get(os.path.basename(video.video))
+            if clip:
+                recalls.append(concept_recall(said, clip["concepts"]))
+                if wrong := false_claims(said, clip["present"]):
+                    claims[os.path.basename(video.video)] = wrong
+            n_bad, n_words = unsupported(result)
+            bad, words = bad + n_bad, words + n_words
+            if not result.cues:
+                empty.append(os.path.basename(video.video))
+        row = evaluate(pairs, meteor=not args.no_meteor)
+        row["unsupported"] = round(bad / words, 4) if words else 0.0
+        row["empty"] = len(empty)
+        if clips:
+            row["concept_recall"] = round(sum(recalls) / len(recalls), 4) if recalls else 0.0
+            row["false_claims"] = sum(len(w) for w in claims.values())
+        rows[result.model["narrator"]] = row
+        details[result.model["narrator"]] = {"false_claims": claims, "empty": empty}
     print(table(rows))
+    for narrator, found in details.items():
+        for clip, wrong in found["false_claims"].items():
+            print(f"{narrator}: {clip}: not there: {', '.join(wrong)}")
     if args.output:
-        atomic_write(args.output, json.dumps(rows, indent=2) + "\n")
+        atomic_write(args.output, json.dumps({"scores": rows, "details": details}, indent=2) + "\n")
 
 
 def run_convert(args):

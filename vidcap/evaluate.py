@@ -30,9 +30,10 @@ def coverage(references: Cues, hypotheses: Cues) -> float:
 
 
 def _normalise(text: str) -> str:
+    """Lower-case tokens, quoted on-screen text kept as words: it is the content that matters most."""
     from .narrator import tokenize
 
-    return " ".join(tokenize([text.replace("\n", " ")], [])) or "<none>"
+    return " ".join(tokenize([text.replace("\n", " ").replace('"', " ")], [])) or "<none>"
 
 
 def score(pairs: list[tuple[str, str]], meteor: bool = True) -> dict:
@@ -67,8 +68,42 @@ def evaluate(pairs_of_files: list[tuple[Cues, Cues]], meteor: bool = True) -> di
 
 
 def table(rows: dict[str, dict]) -> str:
-    metrics = ["BLEU-4", "METEOR", "ROUGE-L", "CIDEr", "coverage", "references"]
+    metrics = [m for m in ["concept_recall", "METEOR", "false_claims", "unsupported", "empty", "BLEU-4",
+                           "ROUGE-L", "CIDEr", "coverage", "references"] if any(m in row for row in rows.values())]
     lines = ["| narrator | " + " | ".join(metrics) + " |", "|---" * (len(metrics) + 1) + "|"]
     for name, row in rows.items():
         lines.append(f"| {name} | " + " | ".join(str(row.get(m, "")) for m in metrics) + " |")
     return "\n".join(lines)
+
+
+def concept_recall(said: str, concepts: list[list[str]]) -> float:
+    """Share of the concepts (each a list of words that name it) that `said` names."""
+    from .facts import content_words
+
+    words = set(content_words(said))
+    named = [any(w in words for group_word in group for w in content_words(group_word)) for group in concepts]
+    return sum(named) / len(named) if named else 1.0
+
+
+def false_claims(said: str, present: list[str]) -> list[str]:
+    """The content words of `said` that are not among the words true of the clip (`present`,
+    written from its frames): what a viewer would be told that is not there."""
+    from .facts import content_words
+
+    true = {w for phrase in present for w in content_words(phrase)}
+    return sorted({w for w in content_words(said) if w not in true and not w.isdigit()})
+
+
+def unsupported(result) -> tuple[int, int]:
+    """(content words of the cues with no fact of an overlapping shot behind them, all content
+    words of the cues): faithfulness of a description to its own perception."""
+    from .facts import content_words
+
+    bad = total = 0
+    for cue in result.cues:
+        backed = set().union(*[f.words() for s, f in zip(result.shots, result.facts)
+                               if s.start < cue.end and s.end > cue.start])
+        words = content_words(cue.text)
+        total += len(words)
+        bad += sum(w not in backed for w in words)
+    return bad, total

@@ -3,6 +3,7 @@
 These records are the interface between perception and the narrator: the rule narrator turns
 them into sentences, and the LSTM narrator reads them beside the CNN features."""
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -10,6 +11,7 @@ from typing import Optional
 
 import numpy as np
 
+from .perception.objects import OBJECT_WORDS
 from .perception.setting import COLOUR_SHARES
 
 DARK_LEVEL = 50  # mean 8-bit luma below which a shot reads as dark
@@ -69,6 +71,21 @@ def concept_table() -> ConceptTable:
     return ConceptTable(list(concepts), matrix)
 
 
+# Words a description may use without a fact behind them: articles, prepositions, linking and
+# referring words. Every other word must be backed by a fact of its shot (ShotFacts.words).
+FUNCTION_WORDS = frozenset("""a an the of in on at by to from with through and or but is are its it
+they them their this that these there here into onto over under near beside behind before after
+then still again back new scene same one also as for""".split())
+_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+
+
+def content_words(text: str) -> list[str]:
+    """The lower-case words of `text` that are not FUNCTION_WORDS, plural 's' dropped."""
+    words = (w[:-1] if w.endswith("s") and len(w) > 3 and not w.endswith("ss") else w
+             for w in _WORD.findall(text.lower()))
+    return [w for w in words if w not in FUNCTION_WORDS]
+
+
 # What to call something whose kind is clear when the exact concept is not.
 GENERIC_NAMES = {"animal": "an animal", "vehicle": "a vehicle", "person": "a person", "food": "food"}
 
@@ -86,11 +103,45 @@ class ShotFacts:
     colours: dict = field(default_factory=dict)  # {"frame": [...], "centre": [...]}: colour names
     colour_shares: np.ndarray = field(default_factory=lambda: np.zeros(COLOUR_SHARES))  # mean per frame
     segments: list[str] = field(default_factory=list)  # technical: black, fade in, colour bars...
+    objects: list[dict] = field(default_factory=list)  # detected: [{"name", "count", "score", "where"}]
     like_shot: Optional[int] = None  # an earlier shot that looks the same (index), if any
     likeness: float = 0.0
 
+    def words(self) -> set[str]:
+        """Every content word that these facts back: what a narrator may say of this shot (see
+        FUNCTION_WORDS for the words that need no fact)."""
+        said = [c["name"] for c in self.concepts] + [o["name"] for o in self.objects]
+        said += [line["text"] for line in self.text]
+        said += [line["kind"] for line in self.text]
+        if self.text:
+            said.append("reads read caption sign title")
+        if self.people.get("count", 0) or self.people.get("framing"):
+            said.append("person people face close-up group crowd two three several")
+        if self.people.get("action"):
+            said.append(self.people["action"] + " walk")
+        for found in self.objects:
+            said.append(found["name"] + " two three several " + " ".join(OBJECT_WORDS.get(found["name"], ())))
+        if self.camera.get("camera") not in (None, "unknown"):
+            said.append("camera " + self.camera["camera"] + " pans tilts zooms")
+        if self.camera.get("camera") == "static":
+            said.append("still view")
+        if self.camera.get("subject_moving"):
+            said.append("something moves frame")
+        said += [v for v in (self.setting.get("place"), self.setting.get("where")) if v]
+        if self.setting.get("time_of_day") == "night":
+            said.append("night")
+        if self.lighting == "dark":
+            said.append("dark shot")
+        said += self.segments
+        if "black" in self.segments:
+            said.append("screen")
+        if "credits" in self.segments:
+            said.append("end credits roll")
+        said += self.colours.get("frame", []) + self.colours.get("centre", [])
+        return {w for phrase in said for w in content_words(phrase)}
+
     def to_dict(self) -> dict:
-        return {"concepts": self.concepts, "kinds": self.kinds, "people": self.people,
+        return {"concepts": self.concepts, "objects": self.objects, "kinds": self.kinds, "people": self.people,
                 "text": self.text, "camera": self.camera, "setting": self.setting,
                 "colours": self.colours,
                 "segments": self.segments, "brightness": round(self.brightness, 1),
@@ -141,11 +192,11 @@ def text_kind(box: list[float], size_share: float) -> str:
 
 
 def shot_text(ocr: list[dict], shot) -> list[dict]:
-    from .perception.text import best_readings
+    from .perception.text import best_readings, is_words
 
     lines = [line for entry in ocr if shot.start - 1e-6 <= entry["time"] < shot.end - 1e-6
              for line in entry["lines"]]
-    ordered = sorted(best_readings(lines), key=lambda l: (round(l["box"][1], 1), l["box"][0]))
+    ordered = sorted(filter(is_words, best_readings(lines)), key=lambda l: (round(l["box"][1], 1), l["box"][0]))
     return [{"text": l["text"], "kind": text_kind(l["box"], l["box"][2]), "score": l["score"],
              "box": l["box"]} for l in ordered]
 
@@ -153,22 +204,31 @@ def shot_text(ocr: list[dict], shot) -> list[dict]:
 def shot_facts(analysis, shot) -> ShotFacts:
     """Everything perception found in one shot."""
     from .perception.motion import describe_camera
-    from .perception.people import describe_people
-    from .perception.setting import describe_colours, describe_setting
+    from .perception.objects import describe_objects
+    from .perception.people import add_bodies, describe_people
+    from .perception.setting import WATER_CONCEPTS, describe_colours, describe_setting
 
     idx = analysis.frames_in(shot)
     m = {k: v[idx] for k, v in analysis.measures.items() if not k.startswith("every_")}
     facts = ShotFacts()
     facts.concepts, facts.kinds = name_concepts(analysis.probs[idx])
+    table = concept_table()
+    water_support = float(table.scores(analysis.probs[idx]).mean(axis=0)[
+        [i for i, c in enumerate(table.concepts) if c.name in WATER_CONCEPTS]].sum()) if len(idx) else 0.0
     facts.brightness, facts.lighting = lighting_of(analysis.brightness[idx])
     facts.people = describe_people(m["faces"], m["face_height"])
     facts.camera = describe_camera(m["dx"], m["dy"], m["zoom"], m["moving"])
+    looks = [np.array(o["boxes"], np.float32).reshape(-1, 6) for o in analysis.objects
+             if shot.start - 1e-6 <= o["time"] < shot.end - 1e-6]
+    facts.objects = describe_objects(looks)
+    facts.people = add_bodies(facts.people, next((o for o in facts.objects if o["name"] == "person"), None),
+                              bool(facts.camera.get("subject_moving")), facts.camera.get("camera") == "static")
     facts.text = shot_text(analysis.ocr, shot)
     if len(idx):
         facts.colour_shares = m["colour_shares"].mean(axis=0)
     facts.colours = describe_colours(facts.colour_shares)
     facts.setting = describe_setting(m["sky"], m["green"], m["water"], facts.kinds,
-                                     [c["name"] for c in facts.concepts], facts.lighting)
+                                     [c["name"] for c in facts.concepts], facts.lighting, water_support)
     return facts
 
 

@@ -18,7 +18,7 @@ SPECIALS = ["<pad>", "<bos>", "<eos>", "<unk>"]
 @dataclass
 class ModelDimensions:
     n_features: int = 1280  # CNN feature size per frame
-    n_facts: int = 160  # per-shot fact vector (facts.fact_vector)
+    n_facts: int = 170  # per-shot fact vector (facts.fact_vector_size())
     n_vocab: int = 200
     n_hidden: int = 192  # encoder and decoder LSTM width
     n_embed: int = 96
@@ -85,23 +85,23 @@ class Narrator(nn.Module):
         return total / max(count, 1)
 
     @torch.inference_mode()
-    def generate(self, memory, mask, previous, facts, beam: int = 1) -> list[int]:
-        """Greedy (beam=1) or beam search for one shot (batch of 1); word ids without BOS/EOS."""
+    def generate(self, memory, mask, previous, facts, allowed: Optional[torch.Tensor] = None) -> list[int]:
+        """Greedy decoding for one shot (batch of 1): word ids without BOS/EOS. Padding, BOS and
+        unknown words are never chosen; `allowed` (n_vocab,) bool, when given, limits the
+        choice to those words (and EOS)."""
+        blocked = torch.zeros(self.dims.n_vocab, dtype=torch.bool, device=memory.device)
+        blocked[[PAD, BOS, UNK]] = True
+        if allowed is not None:
+            blocked |= ~allowed
+            blocked[EOS] = False
         state = self.start(memory, mask, previous, facts)
-        beams = [(0.0, [BOS], state)]
+        words = [BOS]
         for _ in range(self.dims.max_words):
-            grown = []
-            for score, words, st in beams:
-                if words[-1] == EOS:
-                    grown.append((score, words, st))
-                    continue
-                logp, new = self.step(torch.tensor([words[-1]], device=memory.device), st, memory, mask, facts)
-                top = logp[0].topk(beam)
-                grown += [(score + float(v), words + [int(i)], new) for v, i in zip(top.values, top.indices)]
-            beams = sorted(grown, key=lambda b: b[0] / len(b[1]), reverse=True)[:beam]
-            if all(b[1][-1] == EOS for b in beams):
+            logp, state = self.step(torch.tensor([words[-1]], device=memory.device), state, memory, mask, facts)
+            words.append(int(logp[0].masked_fill(blocked, -torch.inf).argmax()))
+            if words[-1] == EOS:
                 break
-        return [w for w in beams[0][1][1:] if w != EOS]
+        return [w for w in words[1:] if w != EOS]
 
 
 def save_checkpoint(model: Narrator, vocab: list[str], folder: str, extra: Optional[dict] = None):

@@ -14,10 +14,21 @@ from typing import Optional
 import numpy as np
 
 from .errors import VidcapError
-from .facts import ShotFacts
+from .facts import GENERIC_NAMES, ShotFacts
+from .perception.objects import OBJECT_WORDS
+
+GENERIC = set(GENERIC_NAMES.values())  # "a vehicle": not said beside a named object
 
 PLACE_PREPOSITION = {"a stage": "on", "water": "by"}
 NUMBERS = {2: "two", 3: "three"}
+
+
+def object_phrase(found: dict) -> str:
+    """A detected object with its count: "a bicycle", "two cars", "several chairs"."""
+    one, many = OBJECT_WORDS.get(found["name"], (found["name"], found["name"] + "s"))
+    if found["count"] >= 2:
+        return f"{NUMBERS.get(found['count'], 'several')} {many}"
+    return ("an " if one[0] in "aeiou" else "a ") + one
 
 
 def join_names(names: list[str]) -> str:
@@ -45,18 +56,23 @@ def who(facts: ShotFacts) -> str:
     if framing == "close-up":
         return f"a close-up of {suited or 'a face'}"
     if framing == "person":
-        return suited or "a person"
+        return (suited or "a person") + (" walking" if people.get("action") == "walking" else "")
+    walking = " walking" if people.get("action") == "walking" else ""
     if framing == "group":
-        return f"{NUMBERS.get(people['count'], 'several')} people"
+        return f"{NUMBERS.get(people['count'], 'several')} people{walking}"
     if framing == "crowd":
-        return "a crowd"
+        return "a crowd" + walking
     return suited or ""
 
 
 def main_phrase(facts: ShotFacts) -> str:
     """Setting, who and what in one phrase, e.g. "an animal in a meadow"; "" when unsure."""
     person = who(facts)
-    things = [c["name"] for c in facts.concepts if c["kind"] != "person"]
+    things = [object_phrase(o) for o in facts.objects if o["name"] != "person"][:2]
+    said = {t.split()[-1].rstrip("s") for t in things}
+    things += [c["name"] for c in facts.concepts if c["kind"] != "person"
+               and c["name"].split()[-1].rstrip("s") not in said and not (things and c["name"] in GENERIC)]
+    things = things[:3]
     if person:
         things = [t for t in things if t != "a person"]
     subject = join_names([p for p in [person, *things] if p])
@@ -108,6 +124,10 @@ class RulesNarrator:
             out.append(f"The camera {verb}s {direction}.")
         elif camera.get("camera") == "static" and camera.get("subject_moving") and not out:
             out.append("Something moves through the frame.")
+        if not out and (colours := facts.colours.get("frame")):
+            # Nothing named, but a viewer still sees a picture: say what was measured of it.
+            still = "A still view, mostly " if camera.get("camera") == "static" else "Mostly "
+            out.append(sentence(still + join_names(colours)))
         return out
 
     def in_context(self, phrase: str, facts: ShotFacts, before: list[ShotFacts], said) -> str:
@@ -135,10 +155,13 @@ _TOKEN = re.compile(r"<text\d>|[a-z0-9']+(?:-[a-z0-9']+)*|[.,:;!?/]")
 
 def tokenize(sentences: list[str], texts: list[str]) -> list[str]:
     """Lower-case word tokens; quoted on-screen text becomes <textN>, N its line in the shot's
-    facts, since the model cannot spell what OCR read but can say where it goes."""
+    facts, since the model cannot spell what OCR read but can say where it goes. A quote of
+    several lines joined by " / " (credits) becomes their placeholders joined by "/"."""
     def placeholder(match):
-        quoted = match.group(1)
-        return f" <text{texts.index(quoted)}> " if quoted in texts[:10] else " "
+        lines = match.group(1).split(" / ")
+        if all(line in texts[:10] for line in lines):
+            return " " + " / ".join(f"<text{texts.index(line)}>" for line in lines) + " "
+        return " "
     # Every sentence ends in a stop, so sentences can be told apart again after decoding.
     ended = [s if s.rstrip().endswith((".", "!", "?")) else s.rstrip() + "." for s in sentences if s.strip()]
     joined = _QUOTED.sub(placeholder, " ".join(ended))
@@ -146,16 +169,29 @@ def tokenize(sentences: list[str], texts: list[str]) -> list[str]:
 
 
 def detokenize(tokens: list[str], texts: list[str]) -> list[str]:
-    """Tokens back to sentences, with on-screen text filled in and sentence case."""
-    text = ""
-    for token in tokens:
+    """Tokens back to sentences, with on-screen text filled in and sentence case. A sentence
+    whose placeholder has no line read in this shot is left out whole ("A sign reads." says
+    nothing true), and so are special tokens."""
+    sentences, words, missing = [], [], False
+    for token in tokens + ["."]:
+        if token.startswith("<") and not token.startswith("<text"):  # <pad>, <bos>, <unk>...
+            continue
         if token.startswith("<text"):
             index = int(token[5:-1])
+            missing |= index >= len(texts)
             token = f'"{texts[index]}"' if index < len(texts) else ""
-        if not token:
-            continue
-        text += token if token in ".,:;!?" or not text else " " + token
-    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()]
+        if token:
+            words.append(token)
+        if token in (".", "!", "?"):
+            text = ""
+            for word in words:
+                text += word if word in ".,:;!?" or not text else " " + word
+            text = re.sub(r'" / "', " / ", text)
+            # A text sentence needs its text: "Title:." or "A sign reads." without it is false.
+            says_text = words[-2:-1] == [":"] or bool({"reads", "read"} & set(words))
+            if not missing and any(w not in ".,:;!?" for w in words) and (not says_text or '"' in text):
+                sentences.append(text)
+            words, missing = [], False
     return [sentence(s) if not s.endswith(":") else s[:1].upper() + s[1:] for s in sentences]
 
 
@@ -170,11 +206,11 @@ class NarrationState:
 
 
 class LstmNarrator:
-    def __init__(self, model, vocab: list[str], name: str, beam: int = 1, chunk: int = 256):
+    def __init__(self, model, vocab: list[str], name: str, chunk: int = 256):
         self.model, self.vocab, self.name = model, vocab, name
         self.device = next(model.parameters()).device
         self.index = {w: i for i, w in enumerate(vocab)}
-        self.beam, self.chunk = beam, chunk
+        self.chunk = chunk
 
     @classmethod
     def load(cls, folder: str = DEFAULT_MODEL, **kwargs) -> "LstmNarrator":
@@ -225,7 +261,7 @@ class LstmNarrator:
         mask = torch.ones(memory.shape[:2], dtype=torch.bool, device=self.device)
         previous = torch.tensor([state.previous or [0]], device=self.device)
         facts = torch.as_tensor(state.facts, dtype=torch.float32, device=self.device)[None]
-        words = [self.vocab[i] for i in self.model.generate(memory, mask, previous, facts, self.beam)]
+        words = [self.vocab[i] for i in self.model.generate(memory, mask, previous, facts)]
         said[state.shot] = detokenize(words, texts[state.shot])
         if words:
             state.previous = [self.index.get(w, 3) for w in words]
@@ -244,6 +280,7 @@ def frame_inputs(analysis, shots: list[ShotFacts]):
 
 
 def get_narrator(name: str):
+    """'rules', 'lstm' (the shipped model) or a model folder."""
     if name == "rules":
         return RulesNarrator()
     folder = name[len("lstm:"):] if name.startswith("lstm:") else name if name != "lstm" else DEFAULT_MODEL

@@ -15,7 +15,7 @@ from .narrator import DEFAULT_NARRATOR, get_narrator
 from .perception.observe import FrameObserver
 from .shots import Shot, ShotDetector, ShotSettings, shrink
 
-ANALYSIS_VERSION = 9  # bump when what analyse() stores changes
+ANALYSIS_VERSION = 10  # bump when what analyse() stores changes
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,8 @@ class Options:
 class Analysis:
     """What one decode pass yields: shots; per sampled frame its time, CNN features, ImageNet
     probabilities, mean luma and the perception measurements (`measures`, also holding
-    per-decoded-frame luma as `every_*`); and what OCR read."""
+    per-decoded-frame luma as `every_*`); what OCR read; and the objects detected on some of the
+    sampled frames (perception.observe)."""
     info: VideoInfo
     duration: float
     shots: list[Shot]
@@ -45,6 +46,7 @@ class Analysis:
     brightness: np.ndarray
     measures: dict
     ocr: list
+    objects: list
 
     def frames_in(self, shot: Shot) -> np.ndarray:
         return np.flatnonzero((self.times >= shot.start - 1e-6) & (self.times < shot.end - 1e-6))
@@ -136,11 +138,11 @@ def analyse(path: str, options: Options = Options(), encoder: Optional[Encoder] 
 
 
 def _from_arrays(info: VideoInfo, a: dict) -> Analysis:
-    named = {"duration", "shots", "times", "features", "probs", "brightness", "ocr"}
+    named = {"duration", "shots", "times", "features", "probs", "brightness", "ocr", "objects"}
     return Analysis(info, float(a["duration"]), [Shot(float(s), float(e)) for s, e in a["shots"]],
                     a["times"], a["features"].astype(np.float32), a["probs"].astype(np.float32),
                     a["brightness"], {k: v for k, v in a.items() if k not in named},
-                    json.loads(str(a["ocr"])))
+                    json.loads(str(a["ocr"])), json.loads(str(a["objects"])))
 
 
 def describe_video(path: str, options: Options = Options(), encoder: Optional[Encoder] = None,

@@ -16,7 +16,7 @@ from .datasets import CaptionedVideo, load_folder
 from .evaluate import score
 from .facts import all_facts, fact_vector_size
 from .model import BOS, EOS, PAD, SPECIALS, UNK, ModelDimensions, Narrator, load_checkpoint, save_checkpoint
-from .narrator import LstmNarrator, frame_inputs, tokenize
+from .narrator import LstmNarrator, detokenize, frame_inputs, tokenize
 from .pipeline import Options, analyse
 
 
@@ -89,13 +89,21 @@ def video_loss_steps(model: Narrator, example: Example, index: dict, tbptt: int,
 
 
 def validate(narrator: LstmNarrator, examples: list[Example]) -> dict:
-    """Per-shot BLEU-4 of what the narrator says against the targets, where there is one."""
-    pairs = []
+    """Per-shot BLEU-4 of what the narrator says against the targets, where there is one, with
+    on-screen text filled in on both sides; and the share of the targets' quoted lines that
+    the narrator copied in (`ocr_copied`)."""
+    pairs, quoted, copied = [], 0, 0
     for e in examples:
         said = narrator.narrate_inputs(e.inputs, e.texts)
-        pairs += [(" ".join(target), " ".join(tokenize(sentences, [])))
-                  for sentences, target in zip(said, e.targets) if target]
-    return {"bleu4": score(pairs, meteor=False).get("BLEU-4", 0.0), "shots": len(pairs)}
+        for sentences, target, texts in zip(said, e.targets, e.texts):
+            if not target:
+                continue
+            pairs.append((" ".join(detokenize(target, texts)), " ".join(sentences)))
+            lines = {texts[int(t[5:-1])] for t in target if t.startswith("<text") and int(t[5:-1]) < len(texts)}
+            quoted += len(lines)
+            copied += sum(f'"{line}' in " ".join(sentences) or f'/ {line}' in " ".join(sentences) for line in lines)
+    return {"bleu4": score(pairs, meteor=False).get("BLEU-4", 0.0), "shots": len(pairs),
+            "ocr_copied": round(copied / quoted, 4) if quoted else None}
 
 
 def _save_optimizer(optimizer, folder: str):

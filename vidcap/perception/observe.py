@@ -1,7 +1,8 @@
 """Everything measured on frames during the one decode pass, besides shots and CNN features:
 per decoded frame, luma statistics (black frames, fades); per sampled frame, faces, camera
-motion, colour, colour bars and a text check; and OCR on the frame most likely to hold text in
-each stretch of up to `ocr_window` seconds of a shot, so that reading costs little."""
+motion, colour, colour bars and a text check; objects (a COCO detector) on a sampled frame
+at most every `object_gap` seconds and on each shot's first; and OCR on the frame most likely to
+hold text in each stretch of up to `ocr_window` seconds of a shot, so that reading costs little."""
 
 import json
 from collections import deque
@@ -11,6 +12,7 @@ import cv2
 import numpy as np
 
 from .motion import global_motion
+from .objects import detect_objects
 from .people import find_faces
 from .setting import COLOUR_SHARES, colour_shares, colour_stats, thumbnail_hsv
 from .technical import is_colour_bars
@@ -25,6 +27,8 @@ SAMPLED = ("faces", "face_height", "dx", "dy", "zoom", "moving", "sky", "green",
 @dataclass
 class FrameObserver:
     ocr_window: float = 4.0
+    object_gap: float = 1.0
+    objects: list = field(default_factory=list)  # [{"time", "boxes": [[class, score, x, y, w, h]]}]
     every: dict = field(default_factory=lambda: {"time": [], "luma": [], "spread": []})
     sampled: dict = field(default_factory=lambda: {k: [] for k in SAMPLED})
     ocr: list = field(default_factory=list)  # [{"time", "lines": [...]}]
@@ -43,6 +47,9 @@ class FrameObserver:
         self._recent.append((time, small_gray))
         if sampled:
             self._sample(time, image, small)
+            if new_shot or not self.objects or time - self.objects[-1]["time"] >= self.object_gap - 1e-6:
+                boxes = detect_objects(image)
+                self.objects.append({"time": time, "boxes": np.round(boxes, 3).tolist()})
 
     def _sample(self, time, image, small):
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
@@ -87,4 +94,5 @@ class FrameObserver:
         out.update({k: np.array(v, np.float32) for k, v in self.sampled.items()})
         out["colour_shares"] = out["colour_shares"].reshape(-1, COLOUR_SHARES)  # (0, n), not (0,), when empty
         out["ocr"] = np.array(json.dumps(self.ocr))
+        out["objects"] = np.array(json.dumps(self.objects))
         return out

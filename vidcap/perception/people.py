@@ -38,6 +38,24 @@ def find_faces(image: np.ndarray) -> list[tuple[float, float, float, float]]:
     return [(b.xmin, b.ymin, b.width, b.height) for b in boxes]
 
 
+CROWD = 10  # people at once; fewer are "two", "three" or "several people"
+
+
+def add_bodies(people: dict, persons: dict | None, moving: bool, static: bool) -> dict:
+    """People from faces (describe_people) and from the detector's person boxes (`persons`,
+    a describe_objects entry) together: someone seen from behind or too small for a face still
+    counts. Where people are found by their bodies on a still camera and something moves, they
+    are walking (vtest: people crossing a path seen from high above)."""
+    if not persons or persons["count"] <= people.get("count", 0):
+        return people
+    count = persons["count"]
+    framing = "crowd" if count >= CROWD else "group" if count >= 2 else "person"
+    found = {**people, "count": count, "framing": framing, "where": persons["where"], "from": "bodies"}
+    if moving and static and people.get("framing") != "close-up":
+        found["action"] = "walking"
+    return found
+
+
 def describe_people(face_counts: np.ndarray, face_heights: np.ndarray) -> dict:
     """Per shot: how many people are visible and how big, from per-frame face counts and the
     largest face's height as a share of the frame height."""
@@ -57,7 +75,7 @@ def describe_people(face_counts: np.ndarray, face_heights: np.ndarray) -> dict:
         while count > 1 and (face_counts >= count).sum() < 2:
             count -= 1
     height = float(np.median(face_heights[seen]))
-    framing = ("crowd" if count >= 4 else "close-up" if height >= 0.3 and count == 1
+    framing = ("crowd" if count >= CROWD else "close-up" if height >= 0.3 and count == 1
                else "group" if count >= 2 else "person")
     return {"count": count, "framing": framing, "face_height": round(height, 2),
             "confidence": round(confidence, 2)}

@@ -47,10 +47,20 @@ def describe_colours(mean: np.ndarray, min_share: float = 0.25) -> dict:
     return {"frame": named(mean[:n]), "centre": named(mean[n:])}
 
 
+# ImageNet concepts that show open water; blue below the horizon is water only beside one of them
+# (a blue test card, a blue wall or a night sky's blue is not).
+WATER_CONCEPTS = {"a lake", "a coast", "a beach", "a pier", "a boat", "a ship", "a coral reef",
+                  "a swan", "a whale", "a sea lion", "a diver"}
+MIN_WATER_SUPPORT = 0.2
+
+
 def describe_setting(sky: np.ndarray, green: np.ndarray, water: np.ndarray, kinds: dict,
-                     concept_names: list[str], lighting: str) -> dict:
-    """Indoors or outdoors, day or night, and a setting noun where the evidence is clear."""
+                     concept_names: list[str], lighting: str, water_support: float = 0.0) -> dict:
+    """Indoors or outdoors, day or night, and a setting noun where the evidence is clear.
+    `water_support` is the classifier's probability mass on WATER_CONCEPTS."""
     sky, green, water = (float(np.mean(a)) if len(a) else 0.0 for a in (sky, green, water))
+    if water_support < MIN_WATER_SUPPORT:
+        water = 0.0
     outdoor_evidence = sky + green + water + kinds.get("vehicle", 0) + kinds.get("place", 0)
     place = None
     if {"a car", "a taxi", "a bus", "a truck", "a van", "a tram", "a vehicle", "a bicycle",

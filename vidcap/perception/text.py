@@ -6,6 +6,7 @@ credits) and for lines of coloured letters, which a sign's red on grey can hide 
 look (same brightness, clear colour)."""
 
 import re
+from difflib import SequenceMatcher
 from functools import lru_cache
 
 import cv2
@@ -121,16 +122,43 @@ def reading_key(text: str) -> str:
     return "".join(text.upper().split())
 
 
+def _same_line(a: str, b: str) -> bool:
+    """Two readings of one line: equal but for spaces, or nearly ("AB 4. JULI IM KINO" and
+    "AB 4.JULI M KINO" read off one title card)."""
+    a, b = reading_key(a), reading_key(b)
+    return a == b or SequenceMatcher(None, a, b).ratio() >= 0.85
+
+
 def best_readings(lines: list[dict]) -> list[dict]:
-    """One reading per line of text. The recogniser sometimes loses the space between two words
-    and never invents one, so the reading with more spaces wins, then the surer one."""
-    best = {}
+    """One reading per line of text, with `reads`: how many readings agreed on it. The
+    recogniser sometimes loses the space between two words or a letter at an edge and never
+    invents one, so the reading with more spaces wins, then the longer, then the surer one."""
+    best: list[dict] = []
     for line in lines:
-        key = reading_key(line["text"])
-        rank = (line["text"].count(" "), line["score"])
-        if key not in best or rank > (best[key]["text"].count(" "), best[key]["score"]):
-            best[key] = line
-    return list(best.values())
+        same = next((i for i, b in enumerate(best) if _same_line(b["text"], line["text"])), None)
+        if same is None:
+            best.append({**line, "reads": 1})
+            continue
+        kept = max(best[same], line, key=lambda l: (l["text"].count(" "), len(l["text"]), l["score"]))
+        best[same] = {**kept, "reads": best[same]["reads"] + 1}
+    return best
+
+
+LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt")  # word lists that wordfreq ships
+MIN_ZIPF = 1.5  # wordfreq's Zipf scale: 1.5 is a word met about 3 times in 100 million
+
+
+def is_words(line: dict) -> bool:
+    """Whether a line read is worth showing: every word in it of two letters or more is a
+    word (or name) of a common language, or two readings agreed on it. OCR's misreadings
+    ("JNVERBESSERLICH" at 0.99, "HVSICIAAT.PIATIAG-LIVE") are no words; a line with no word
+    at all ("18") needs two readings."""
+    from wordfreq import zipf_frequency
+
+    words = re.findall(r"[^\W\d_]{2,}", line["text"].lower())
+    if line.get("reads", 1) >= 2:
+        return True
+    return bool(words) and all(max(zipf_frequency(w, lang) for lang in LANGUAGES) >= MIN_ZIPF for w in words)
 
 
 def _drop_fragments(lines: list[dict]) -> list[dict]:

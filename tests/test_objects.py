@@ -1,0 +1,55 @@
+import numpy as np
+import pytest
+
+from vidcap.perception.objects import COCO, describe_objects, detect_objects
+
+
+def _names(image):
+    return {COCO[int(c)] for c, score, *_ in detect_objects(image) if score >= 0.5}
+
+
+def test_the_detector_finds_coco_objects_in_real_photographs():
+    """scikit-image's photographs: an astronaut, a cup of coffee. (Its cat, Chelsea, reads as
+    a dog: animals need a higher score in a shot, see ANIMAL_SCORE.)"""
+    import skimage.data
+
+    assert "person" in _names(skimage.data.astronaut()[:, :, ::-1].copy())
+    assert "cup" in _names(skimage.data.coffee()[:, :, ::-1].copy())
+
+
+def test_boxes_are_fractions_of_the_frame_and_wide_frames_are_tiled():
+    import skimage.data
+
+    cup = skimage.data.coffee()[:, :, ::-1]
+    wide = np.zeros((cup.shape[0], cup.shape[1] * 3, 3), np.uint8)
+    wide[:, -cup.shape[1]:] = cup  # a cup at the right edge of a 3:1 frame
+    rows = detect_objects(wide)
+    best = rows[0]
+    assert COCO[int(best[0])] == "cup" and best[2] > 0.6 and best[2] + best[4] <= 1.0 + 1e-3
+    assert ((rows[:, 2:] >= -1e-3) & (rows[:, 2:] <= 1 + 1e-3)).all()
+
+
+def look(*rows):
+    return np.array(rows, np.float32).reshape(-1, 6)
+
+
+CAR = [2, 0.7, 0.1, 0.4, 0.2, 0.2]
+BALL = [32, 0.6, 0.4, 0.8, 0.03, 0.03]  # vtest's yellow speck on the lawn
+BIRD = [14, 0.6, 0.3, 0.3, 0.3, 0.4]
+
+
+@pytest.mark.parametrize("looks, names", [
+    ([look(CAR), look(CAR), look(), look()], ["car"]),  # in half the looks
+    ([look(CAR), look(), look(), look()], []),  # in one look of four: not enough
+    ([look(BALL)] * 4, []),  # too small to trust
+    ([look(BIRD)] * 4, []),  # animals need more than 0.6
+    ([look([56, 0.55, 0.4, 0.4, 0.3, 0.3])] * 2, []),  # two looks: 0.6 at least
+    ([look(CAR, CAR, [2, 0.45, 0.6, 0.4, 0.2, 0.2])] * 3, ["car"]),
+])
+def test_a_shot_names_what_most_of_its_looks_see(looks, names):
+    assert [o["name"] for o in describe_objects(looks)] == names
+
+
+def test_counts_and_places():
+    found = describe_objects([look(CAR, [2, 0.6, 0.7, 0.4, 0.2, 0.2])] * 3)
+    assert found == [{"name": "car", "count": 2, "score": 0.7, "where": "left", "looks": 3}]
