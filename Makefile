@@ -55,7 +55,7 @@ schedule:
 # Captioned data: a folder of videos with .srt beside them (see `vidcap convert` for MSR-VTT,
 # MSVD and ActivityNet Captions).
 DATA   ?= bench/generated
-MODEL  ?= models/vidcap-lstm-v1
+MODEL  ?= models/vidcap-lstm-v2
 REFS   ?= samples/references
 
 .PHONY: train eval bench-train

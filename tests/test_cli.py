@@ -37,7 +37,7 @@ def test_describe_json_lists_the_shots(bikes_copy, tmp_path, capsys):
     assert [s["start"] for s in data["shots"][1:]] == pytest.approx([1.20, 3.04, 5.48, 7.48, 9.68], abs=0.1)
     assert data["video"]["duration"] == pytest.approx(10.0, abs=0.05)
     assert [t["text"] for t in data["shots"][1]["facts"]["text"]] == ["TAXI"]  # the taxi's roof sign
-    assert data["model"]["narrator"] == "lstm:vidcap-lstm-v1" and data["model"]["encoder"] == "efficientnet-lite0"
+    assert data["model"]["narrator"] == "rules" and data["model"]["encoder"] == "efficientnet-lite0"
     from vidcap.cues import Cue
     check_rules([Cue(c["start"], c["end"], c["text"]) for c in data["cues"]], 10.0, 25.0)
 

@@ -1,5 +1,6 @@
 import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -94,6 +95,9 @@ def test_no_text_sentence_without_its_text():
     assert detokenize(["title", ":", "<text0>", "."], []) == []
     assert detokenize(["title", ":", ".", "a", "sign", "reads", "."], []) == []
     assert detokenize(["<bos>", "a", "<unk>", "red", "circle", "<pad>", "."], []) == ["A red circle."]
+    assert detokenize(["a", "red", "circle", "on", "a", ".", "a", "."], []) == []
+    assert detokenize(["the", "camera", "zooms", "in", "."], []) == ["The camera zooms in."]
+    assert detokenize(["an", "<obj0>", "and", "a", "<obj1>", "."], [], ["bicycle", "orange"]) == ["A bicycle and an orange."]
 
 
 def test_credits_quote_several_lines():
@@ -113,7 +117,30 @@ def test_the_shipped_narrator_loads_and_describes(bikes_copy):
     from vidcap.pipeline import Options, describe_video
 
     narrator = get_narrator("lstm")
-    assert narrator.name == "lstm:vidcap-lstm-v1" and os.path.isdir(DEFAULT_MODEL)
-    result = describe_video(bikes_copy, Options())
-    assert result.model["narrator"] == "lstm:vidcap-lstm-v1"
-    assert all(c.text for c in result.cues)
+    assert narrator.name == "lstm:vidcap-lstm-v2" and os.path.isdir(DEFAULT_MODEL)
+    result = describe_video(bikes_copy, Options(narrator="lstm"))
+    assert result.model["narrator"] == "lstm:vidcap-lstm-v2"
+    said = " ".join(c.text.replace("\n", " ") for c in result.cues)
+    assert 'A sign reads "TAXI".' in said and result.cues
+
+
+def test_objects_are_slots_the_detections_fill():
+    tokens = tokenize(["A bicycle and two cars in a street."], [], ["a bicycle", "two cars"])
+    assert tokens == ["<obj0>", "and", "<obj1>", "in", "a", "street", "."]
+    assert detokenize(tokens, [], ["a motorbike", "a bus"]) == ["A motorbike and a bus in a street."]
+    assert detokenize(tokens, [], ["a motorbike"]) == []  # a slot with nothing detected: not said
+
+
+def test_grounded_narration_says_only_words_the_facts_back():
+    """With the shot's grounded words, the decoder keeps to them, function words and slots."""
+    model = tiny_model(5)
+    inputs = video_inputs()
+    shots = inputs[3].max() + 1
+    narrator = LstmNarrator(model, VOCAB, "t")
+    free = narrator.narrate_inputs(inputs, [[]] * shots)
+    grounded = narrator.narrate_inputs(inputs, [[]] * shots, None, [{"red"}] * shots)
+    allowed = {"a", "red", "on", "the", "to", "back"}
+    for sentences in grounded:
+        for s in sentences:
+            assert set(re.findall(r"[a-z]+", s.lower())) <= allowed
+    assert free != grounded

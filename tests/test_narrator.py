@@ -58,3 +58,10 @@ def test_text_camera_and_technical_segments():
 
 def test_dark_outdoor_shot_is_night():
     assert narrate(facts(**STREET, lighting="dark")) == [["A car in a street, at night."]]
+
+
+def test_a_long_take_says_what_changes():
+    walkers = dict(people={"count": 2, "framing": "group", "action": "walking"})
+    more = dict(people={"count": 5, "framing": "group", "action": "walking"})
+    said = narrate(facts(**walkers), facts(**walkers, continues=True), facts(**more, continues=True))
+    assert said == [["Two people walking."], ["Two people walking."], ["Now several people walking."]]

@@ -43,7 +43,9 @@ BIRD = [14, 0.6, 0.3, 0.3, 0.3, 0.4]
     ([look(CAR), look(), look(), look()], []),  # in one look of four: not enough
     ([look(BALL)] * 4, []),  # too small to trust
     ([look(BIRD)] * 4, []),  # animals need more than 0.6
-    ([look([56, 0.55, 0.4, 0.4, 0.3, 0.3])] * 2, []),  # two looks: 0.6 at least
+    ([look([56, 0.55, 0.4, 0.4, 0.3, 0.3]), look()], []),  # one look of two: 0.6 at least
+    ([look([56, 0.45, 0.4, 0.4, 0.3, 0.3])] * 2, ["chair"]),  # every look agrees
+    ([look([14, 0.55, 0.4, 0.4, 0.3, 0.3])] * 3, []),  # ...but not for animals
     ([look(CAR, CAR, [2, 0.45, 0.6, 0.4, 0.2, 0.2])] * 3, ["car"]),
 ])
 def test_a_shot_names_what_most_of_its_looks_see(looks, names):
@@ -52,4 +54,15 @@ def test_a_shot_names_what_most_of_its_looks_see(looks, names):
 
 def test_counts_and_places():
     found = describe_objects([look(CAR, [2, 0.6, 0.7, 0.4, 0.2, 0.2])] * 3)
-    assert found == [{"name": "car", "count": 2, "score": 0.7, "where": "left", "looks": 3}]
+    assert found == [{"name": "car", "count": 2, "score": 0.7, "where": "left", "moving": False, "looks": 3}]
+
+
+def test_things_that_move_from_look_to_look():
+    from vidcap.perception.objects import moving
+
+    def walker(x):
+        return look([0, 0.8, x, 0.4, 0.05, 0.15])
+
+    assert moving([walker(0.1), walker(0.16), walker(0.22)])  # 0.06 a look: 40 % of its height
+    assert not moving([walker(0.1), walker(0.105), walker(0.1)])  # jitter
+    assert not moving([walker(0.1), look(), walker(0.3)])  # no two looks in a row

@@ -141,3 +141,45 @@ def test_ocr_lines_that_are_no_words_are_not_shown():
     read = best_readings([line("AB 4. JULI IM KINO", 0.93), line("AB 4.JULI M KINO", 0.92), line("OTEL"),
                           line("HOTEL", 0.9), line("TAXI")])
     assert [(r["text"], r["reads"]) for r in read] == [("AB 4. JULI IM KINO", 2), ("HOTEL", 2), ("TAXI", 1)]
+
+
+def test_one_measure_of_brightness(described):
+    """Review: lighting read the full frame's mean and black/fade detection the small grey
+    copy's; now a sampled frame's brightness is the luma that black and fades are found on."""
+    from vidcap.pipeline import analyse
+
+    analysis = analyse(described["black"].info.path, Options(sample_fps=4))
+    every = dict(zip(np.round(analysis.measures["every_time"], 6), analysis.measures["every_luma"]))
+    assert [every[round(t, 6)] for t in analysis.times] == pytest.approx(list(analysis.brightness))
+
+
+@pytest.fixture(scope="module")
+def described_by_default(scenes):
+    return {name: describe_video(path, Options(sample_fps=4)) for name, path in scenes.items()}
+
+
+@pytest.mark.parametrize("name, said", [
+    ("pan_right", "The camera pans right."), ("pan_left", "The camera pans left."),
+    ("sign", 'A sign reads "HOTEL".'), ("bars", "Colour bars."), ("title", 'Title: "THE LONG NIGHT"'),
+    ("black", "A black screen."), ("credits", "The end credits roll."),
+])
+def test_the_default_narrator_says_what_the_facts_show(described_by_default, name, said):
+    """Review: only the rule narrator's words were tested; the shipped LSTM said nothing on the
+    pans, the sign and the bars, and could not say credits at all."""
+    text = " ".join(c.text.replace("\n", " ") for c in described_by_default[name].cues)
+    assert said in text
+
+
+def test_credits_that_roll_into_black(tmp_path):
+    """The distillation set's credit rolls end in black with no cut: the camera's median reads
+    still, and they were labelled 'Title: "A B C"', so the narrator never learnt credits."""
+    from vidcap import synth
+
+    path = str(tmp_path / "roll.mp4")
+    names = ["Anna Kowalski", "John Berg", "Lena Ortiz", "Sam Okafor"]
+    black = np.zeros((240, 320, 3), np.uint8)
+    synth.make_drawn_video(path, lambda i, t: synth.text_card(names, (320, 240), 24, top=int(240 - 40 * t))
+                           if i < 120 else black, 170)
+    result = describe_video(path, Options(narrator="rules", use_cache=False))
+    assert "credits" in result.facts[0].segments
+    assert result.sentences[0][0] == "The end credits roll."

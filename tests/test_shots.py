@@ -30,3 +30,11 @@ def test_real_clips(real):
         [1.20, 3.04, 5.48, 7.48, 9.68], abs=0.04)
     assert len(detect(real["bigbuckbunny"])) == 1
     assert len(detect(real["carphone_pristine"])) == 1
+
+
+def test_a_long_take_is_described_in_parts():
+    from vidcap.shots import Shot, parts
+
+    split = parts([Shot(0, 4), Shot(4, 84), Shot(84, 100)])
+    assert [(s.start, s.end, s.cut) for s in split[:3]] == [(0, 4, True), (4, 14, True), (14, 24, False)]
+    assert len(split) == 1 + 8 + 1 and split[-2].end == 84 and split[-1].cut

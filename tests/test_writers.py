@@ -57,7 +57,7 @@ def test_json_layout(tmp_path):
     data = json.loads(path.read_text())
     assert set(data) == {"video", "shots", "segments", "cues", "unsaid", "model"}
     assert set(data["video"]) == {"path", "duration", "fps", "width", "height"}
-    assert data["shots"][1] == {"start": 3.04, "end": 3740.0, "facts": ShotFacts().to_dict()}
+    assert data["shots"][1] == {"start": 3.04, "end": 3740.0, "cut": True, "facts": ShotFacts().to_dict()}
     assert data["cues"][1] == {"start": 3.04, "end": 7.5, "text": CUES[1].text}
 
 

@@ -129,7 +129,7 @@ def run_eval(args):
     listed = os.path.join(args.data, "clips.json")  # a development set's concept lists
     clips = json.load(open(listed)) if os.path.exists(listed) else {}
     rows, details = {}, {}
-    for name in args.narrator or [DEFAULT_NARRATOR, "rules"]:
+    for name in args.narrator or ["lstm", "rules"]:
         pairs, recalls, claims, bad, words, empty = [], [], {}, 0, 0, []
         for video in videos:
             result = describe_video(video.video, Options(narrator=name))

@@ -1,8 +1,11 @@
 """Teacher-labelled training data for the default LSTM narrator. No human-captioned video can be
 installed here, so the rule narrator is the teacher: varied generated films (real photographs
-panned and zoomed, groups of two or three people, signs, title cards, black gaps, colour bars,
-credit rolls, moving shapes) and the real sample clips are described by the rules, one cue per
-shot with the teacher's words for that shot, and these .srt files become the labels."""
+with COCO objects in them — a motorcycle, a cup on a table, people — held still or panned,
+groups of two or three people, people crossing a still backdrop, signs, title cards, black
+gaps, colour bars, credit rolls, moving shapes, plain textures) and the real sample clips are
+described by the rules, one cue per shot with the teacher's words for that shot, and these .srt
+files become the labels. Objects and on-screen text reach the labels as slots (narrator.tokenize),
+so the model learns where they are said and the shot's facts say which."""
 
 import os
 import shutil
@@ -24,8 +27,11 @@ def photographs() -> dict[str, np.ndarray]:
     """Real photographs that a registry package ships (scikit-image), as BGR."""
     import skimage.data as data
 
-    return {name: np.ascontiguousarray(getattr(data, name)()[:, :, ::-1])
-            for name in ("chelsea", "coffee", "astronaut", "rocket")}
+    photos = {name: np.ascontiguousarray(getattr(data, name)()[:, :, ::-1])
+              for name in ("chelsea", "coffee", "astronaut", "rocket")}
+    photos["motorcycle"] = np.ascontiguousarray(data.stereo_motorcycle()[0][:, :, ::-1])
+    photos["camera"] = cv2.cvtColor(data.camera(), cv2.COLOR_GRAY2BGR)  # a person with a camera
+    return photos
 
 
 def group_frame(astronaut: np.ndarray, size: tuple[int, int], people: int) -> np.ndarray:
@@ -40,7 +46,8 @@ def group_frame(astronaut: np.ndarray, size: tuple[int, int], people: int) -> np
 def _shot(rng, photos, size):
     """One shot as (frames, draw(i, t))."""
     w, h = size
-    kind = rng.choice(["photo", "photo", "photo", "group", "sign", "title", "black", "bars", "credits", "shape"])
+    kind = rng.choice(["photo", "photo", "photo", "group", "walkers", "sign", "title", "black", "bars", "credits",
+                       "shape", "texture"])
     frames = int(rng.integers(30, 75))
     if kind == "photo":
         image = photos[list(photos)[int(rng.integers(len(photos)))]]
@@ -65,6 +72,22 @@ def _shot(rng, photos, size):
         x, y = int(rng.uniform(0.02, 0.15) * w), int(rng.uniform(0.08, 0.45) * h)
         frame[y:y + board.shape[0], x:x + board.shape[1]] = board
         return frames, lambda i, t: frame
+    if kind == "walkers":  # one to three people crossing a still backdrop: the detector's bodies
+        backdrop = cv2.resize(photos["coffee" if rng.random() < 0.5 else "rocket"], size, interpolation=cv2.INTER_AREA)
+        person = cv2.resize(photos[str(rng.choice(["astronaut", "camera"]))], (h // 2, h // 2), interpolation=cv2.INTER_AREA)
+        starts = rng.uniform(0, 0.3, int(rng.integers(1, 4)))
+        rows = rng.integers(0, h - h // 2, len(starts))
+
+        def draw(i, t):
+            frame = backdrop.copy()
+            for start, y in zip(starts, rows):
+                x = int((start + 0.5 * i / frames) * (w - h // 2))
+                frame[y:y + h // 2, x:x + h // 2] = person
+            return frame
+        return frames, draw
+    if kind == "texture":  # nothing to name: the teacher says what it measured of the picture
+        still = synth.texture(w, h, seed=int(rng.integers(1 << 30)))
+        return frames, lambda i, t: still
     if kind == "title":
         card = synth.text_card([" ".join(rng.choice(WORDS, int(rng.integers(1, 3)), replace=False))], size, 28)
         return frames, lambda i, t: card
@@ -110,9 +133,15 @@ def make_distillation_set(folder: str, count: int, seed: int = 0, size=(320, 240
         target = os.path.join(folder, os.path.basename(clip))
         shutil.copyfile(clip, target)
         paths.append(target)
-    for path in paths:  # the teacher's words for each shot become its label
+    label(paths)
+    return len(paths)
+
+
+def label(paths: list[str]):
+    """The teacher's words for each shot of each video, as the .srt beside it (run again after
+    the teacher changes: the analyses are cached)."""
+    for path in paths:
         result = describe_video(path, Options(narrator="rules"))
         write_srt(os.path.splitext(path)[0] + ".srt", [(shot.start, shot.end, " ".join(sentences))
                                                        for shot, sentences in zip(result.shots, result.sentences)
                                                        if sentences])
-    return len(paths)

@@ -11,7 +11,7 @@ from typing import Optional
 
 import numpy as np
 
-from .perception.objects import OBJECT_WORDS
+from .perception.objects import COCO, OBJECT_WORDS
 from .perception.setting import COLOUR_SHARES
 
 DARK_LEVEL = 50  # mean 8-bit luma below which a shot reads as dark
@@ -75,7 +75,7 @@ def concept_table() -> ConceptTable:
 # referring words. Every other word must be backed by a fact of its shot (ShotFacts.words).
 FUNCTION_WORDS = frozenset("""a an the of in on at by to from with through and or but is are its it
 they them their this that these there here into onto over under near beside behind before after
-then still again back new scene same one also as for""".split())
+then still again back new scene same one also as for now mostly view shot""".split())
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 
 
@@ -104,6 +104,7 @@ class ShotFacts:
     colour_shares: np.ndarray = field(default_factory=lambda: np.zeros(COLOUR_SHARES))  # mean per frame
     segments: list[str] = field(default_factory=list)  # technical: black, fade in, colour bars...
     objects: list[dict] = field(default_factory=list)  # detected: [{"name", "count", "score", "where"}]
+    continues: bool = False  # a later part of a long take: no cut before it
     like_shot: Optional[int] = None  # an earlier shot that looks the same (index), if any
     likeness: float = 0.0
 
@@ -121,7 +122,7 @@ class ShotFacts:
             said.append(self.people["action"] + " walk")
         for found in self.objects:
             said.append(found["name"] + " two three several " + " ".join(OBJECT_WORDS.get(found["name"], ())))
-        if self.camera.get("camera") not in (None, "unknown"):
+        if self.camera.get("camera") not in (None, "unknown", "static"):  # "the camera" only when it moves
             said.append("camera " + self.camera["camera"] + " pans tilts zooms")
         if self.camera.get("camera") == "static":
             said.append("still view")
@@ -222,7 +223,7 @@ def shot_facts(analysis, shot) -> ShotFacts:
              if shot.start - 1e-6 <= o["time"] < shot.end - 1e-6]
     facts.objects = describe_objects(looks)
     facts.people = add_bodies(facts.people, next((o for o in facts.objects if o["name"] == "person"), None),
-                              bool(facts.camera.get("subject_moving")), facts.camera.get("camera") == "static")
+                              facts.camera.get("camera") == "static")
     facts.text = shot_text(analysis.ocr, shot)
     if len(idx):
         facts.colour_shares = m["colour_shares"].mean(axis=0)
@@ -243,8 +244,13 @@ def technical_segments(analysis, shots_facts: list[ShotFacts]) -> list[dict]:
     found += fades(m["every_time"], m["every_luma"], blacks)
     found += _runs(analysis.times, m["bars"] > 0.5, analysis.duration, "colour bars")
     for shot, facts in zip(analysis.shots, shots_facts):
-        # Rolling credits: several lines read, the content moving up (reads as a tilt down).
-        if facts.camera.get("camera") == "tilt down" and len(facts.text) >= 2:
+        # Rolling credits: several lines read, the content moving up (reads as a tilt down); or,
+        # where a black tail in the same shot holds the camera's median still, three lines or
+        # more read at two moments or more while something moves (a title card is read once).
+        camera = facts.camera
+        reads = {e["time"] for e in analysis.ocr if e["lines"] and shot.start - 1e-6 <= e["time"] < shot.end - 1e-6}
+        if len(facts.text) >= 2 and (camera.get("camera") == "tilt down" or (
+                camera.get("subject_moving") and len(facts.text) >= 3 and len(reads) >= 2)):
             found.append({"type": "credits", "start": shot.start, "end": shot.end})
     found.sort(key=lambda seg: seg["start"])
     for shot, facts in zip(analysis.shots, shots_facts):
@@ -276,7 +282,7 @@ def link_similar_shots(analysis, shots_facts: list[ShotFacts], min_likeness: flo
         v = analysis.features[idx].mean(axis=0) if len(idx) else np.zeros(analysis.features.shape[1])
         means.append(v / (np.linalg.norm(v) + 1e-9))
     for i, facts in enumerate(shots_facts):
-        if i == 0:
+        if i == 0 or facts.continues:  # a long take's later part is no return to anything
             continue
         likeness = np.array([means[i] @ means[j] for j in range(i)])
         j = int(np.argmax(likeness))
@@ -286,7 +292,7 @@ def link_similar_shots(analysis, shots_facts: list[ShotFacts], min_likeness: flo
 
 CAMERAS = ["static", "pan left", "pan right", "tilt up", "tilt down", "zoom in", "zoom out"]
 FRAMINGS = ["close-up", "person", "group", "crowd"]
-PLACES = ["a street", "a meadow", "a field", "water", "a stage", "a restaurant", "a library",
+PLACES = ["a street", "grass", "water", "a stage", "a restaurant", "a library",
           "a shop", "a church", "a cinema"]
 SEGMENTS = ["black", "fade in", "fade out", "colour bars", "credits"]
 TEXT_KINDS = ["title", "caption", "sign"]
@@ -295,7 +301,8 @@ TEXT_KINDS = ["title", "caption", "sign"]
 def fact_vector_size() -> int:
     table = concept_table()
     return (len(table.concepts) + len({c.kind for c in table.concepts}) + 1 + len(FRAMINGS)
-            + len(CAMERAS) + 1 + 2 + 2 + len(PLACES) + 2 + len(SEGMENTS) + len(TEXT_KINDS) + 3 + COLOUR_SHARES)
+            + len(CAMERAS) + 1 + 2 + 2 + len(PLACES) + 2 + len(SEGMENTS) + len(TEXT_KINDS) + 3 + COLOUR_SHARES
+            + len(COCO) + 1)
 
 
 def fact_vector(facts: ShotFacts, index: int) -> np.ndarray:
@@ -308,6 +315,9 @@ def fact_vector(facts: ShotFacts, index: int) -> np.ndarray:
         if c["name"] in names:
             concepts[names.index(c["name"])] = c["score"]
     kinds = [facts.kinds.get(k, 0.0) for k in sorted({c.kind for c in table.concepts})]
+    objects = np.zeros(len(COCO), np.float32)
+    for found in facts.objects:
+        objects[COCO.index(found["name"])] = found["score"]
     one_hot = lambda value, options: [float(value == o) for o in options]
     people = facts.people
     setting = facts.setting
@@ -319,7 +329,7 @@ def fact_vector(facts: ShotFacts, index: int) -> np.ndarray:
              one_hot(facts.lighting, ["dark", "bright"]), [float(s in facts.segments) for s in SEGMENTS],
              [float(any(t["kind"] == k for t in facts.text)) for k in TEXT_KINDS],
              [float(like is not None and like == index - 1), float(like is not None and like < index - 1),
-              facts.likeness], facts.colour_shares]
+              facts.likeness], facts.colour_shares, objects, [float(people.get("action") == "walking")]]
     return np.concatenate([np.asarray(p, np.float32) for p in parts])
 
 
@@ -327,6 +337,8 @@ def all_facts(analysis) -> tuple[list[ShotFacts], list[dict]]:
     """Every shot's facts, with technical segments and links to similar earlier shots filled in;
     and the video's technical segments."""
     facts = [shot_facts(analysis, shot) for shot in analysis.shots]
+    for shot, found in zip(analysis.shots, facts):
+        found.continues = not shot.cut
     segments = technical_segments(analysis, facts)
     link_similar_shots(analysis, facts)
     return facts, segments

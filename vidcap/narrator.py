@@ -14,12 +14,13 @@ from typing import Optional
 import numpy as np
 
 from .errors import VidcapError
-from .facts import GENERIC_NAMES, ShotFacts
+from .facts import GENERIC_NAMES, ShotFacts, content_words
 from .perception.objects import OBJECT_WORDS
 
 GENERIC = set(GENERIC_NAMES.values())  # "a vehicle": not said beside a named object
+DANGLING = {"a", "an", "the", "and", "or", "of", "with", "by", "at", "to", "from", "through"}  # cannot end a sentence
 
-PLACE_PREPOSITION = {"a stage": "on", "water": "by"}
+PLACE_PREPOSITION = {"a stage": "on", "water": "by", "grass": "on"}
 NUMBERS = {2: "two", 3: "three"}
 
 
@@ -68,7 +69,7 @@ def who(facts: ShotFacts) -> str:
 def main_phrase(facts: ShotFacts) -> str:
     """Setting, who and what in one phrase, e.g. "an animal in a meadow"; "" when unsure."""
     person = who(facts)
-    things = [object_phrase(o) for o in facts.objects if o["name"] != "person"][:2]
+    things = shot_objects(facts)[:2]
     said = {t.split()[-1].rstrip("s") for t in things}
     things += [c["name"] for c in facts.concepts if c["kind"] != "person"
                and c["name"].split()[-1].rstrip("s") not in said and not (things and c["name"] in GENERIC)]
@@ -136,6 +137,8 @@ class RulesNarrator:
         previous = main_phrase(before[-1])
         if phrase == previous:
             return said[-1][0].rstrip(".") if said[-1] else phrase  # same words: the cues merge
+        if facts.continues:  # the same take, something changed
+            return "now " + phrase
         if facts.like_shot is not None and facts.like_shot < len(before) - 1 \
                 and main_phrase(before[facts.like_shot]) == phrase:
             return "back to " + definite(phrase)
@@ -147,16 +150,24 @@ class RulesNarrator:
 
 # --- the LSTM narrator -------------------------------------------------------------------------
 
-DEFAULT_MODEL = str(Path(__file__).resolve().parent.parent / "models" / "vidcap-lstm-v1")
-DEFAULT_NARRATOR = "lstm"
+DEFAULT_MODEL = str(Path(__file__).resolve().parent.parent / "models" / "vidcap-lstm-v2")
+# The narrator that scored best on the development set (samples/dev; see the model card).
+DEFAULT_NARRATOR = "rules"
 _QUOTED = re.compile(r'"([^"]*)"')
-_TOKEN = re.compile(r"<text\d>|[a-z0-9']+(?:-[a-z0-9']+)*|[.,:;!?/]")
+_TOKEN = re.compile(r"<(?:text|obj)\d>|[a-z0-9']+(?:-[a-z0-9']+)*|[.,:;!?/]")
 
 
-def tokenize(sentences: list[str], texts: list[str]) -> list[str]:
+def shot_objects(facts: ShotFacts) -> list[str]:
+    """What the shot's detections are called, in order: the LSTM's object slots <objN>."""
+    return [object_phrase(o) for o in facts.objects if o["name"] != "person"]
+
+
+def tokenize(sentences: list[str], texts: list[str], objects: tuple[str, ...] | list[str] = ()) -> list[str]:
     """Lower-case word tokens; quoted on-screen text becomes <textN>, N its line in the shot's
     facts, since the model cannot spell what OCR read but can say where it goes. A quote of
-    several lines joined by " / " (credits) becomes their placeholders joined by "/"."""
+    several lines joined by " / " (credits) becomes their placeholders joined by "/". Likewise
+    a detected object's phrase ("two cars") becomes <objN>, N its place in `objects`: the
+    model learns where objects are said, and the shot's detections say which."""
     def placeholder(match):
         lines = match.group(1).split(" / ")
         if all(line in texts[:10] for line in lines):
@@ -165,16 +176,23 @@ def tokenize(sentences: list[str], texts: list[str]) -> list[str]:
     # Every sentence ends in a stop, so sentences can be told apart again after decoding.
     ended = [s if s.rstrip().endswith((".", "!", "?")) else s.rstrip() + "." for s in sentences if s.strip()]
     joined = _QUOTED.sub(placeholder, " ".join(ended))
+    for n, phrase in sorted(enumerate(objects), key=lambda item: -len(item[1])):
+        joined = re.sub(rf"\b{re.escape(phrase)}\b", f" <obj{n}> ", joined, flags=re.IGNORECASE)
     return _TOKEN.findall(joined.lower())
 
 
-def detokenize(tokens: list[str], texts: list[str]) -> list[str]:
-    """Tokens back to sentences, with on-screen text filled in and sentence case. A sentence
-    whose placeholder has no line read in this shot is left out whole ("A sign reads." says
-    nothing true), and so are special tokens."""
+def detokenize(tokens: list[str], texts: list[str], objects: tuple[str, ...] | list[str] = ()) -> list[str]:
+    """Tokens back to sentences, with on-screen text and objects filled in and sentence case.
+    A sentence whose slot has nothing to fill it in this shot is left out whole ("A sign
+    reads." says nothing true), and so is one that breaks off ("A person in a."); special
+    tokens are never printed."""
     sentences, words, missing = [], [], False
     for token in tokens + ["."]:
-        if token.startswith("<") and not token.startswith("<text"):  # <pad>, <bos>, <unk>...
+        if token.startswith("<obj"):
+            index = int(token[4:-1])
+            missing |= index >= len(objects)
+            token = objects[index] if index < len(objects) else ""
+        elif token.startswith("<") and not token.startswith("<text"):  # <pad>, <bos>, <unk>...
             continue
         if token.startswith("<text"):
             index = int(token[5:-1])
@@ -184,12 +202,15 @@ def detokenize(tokens: list[str], texts: list[str]) -> list[str]:
             words.append(token)
         if token in (".", "!", "?"):
             text = ""
-            for word in words:
+            for k, word in enumerate(words):
+                if word in ("a", "an") and k + 1 < len(words):  # the article agrees with what follows
+                    word = "an" if words[k + 1][:1].lower() in "aeiou" else "a"
                 text += word if word in ".,:;!?" or not text else " " + word
             text = re.sub(r'" / "', " / ", text)
             # A text sentence needs its text: "Title:." or "A sign reads." without it is false.
             says_text = words[-2:-1] == [":"] or bool({"reads", "read"} & set(words))
-            if not missing and any(w not in ".,:;!?" for w in words) and (not says_text or '"' in text):
+            broken = len(words) < 2 or words[-2] in DANGLING  # "A person in a."
+            if not missing and not broken and (not says_text or '"' in text):
                 sentences.append(text)
             words, missing = [], False
     return [sentence(s) if not s.endswith(":") else s[:1].upper() + s[1:] for s in sentences]
@@ -211,6 +232,8 @@ class LstmNarrator:
         self.device = next(model.parameters()).device
         self.index = {w: i for i, w in enumerate(vocab)}
         self.chunk = chunk
+        self.grounded: Optional[list[set]] = None
+        self.objects: list[list[str]] = []
 
     @classmethod
     def load(cls, folder: str = DEFAULT_MODEL, **kwargs) -> "LstmNarrator":
@@ -223,17 +246,37 @@ class LstmNarrator:
         return cls(model, vocab, f"lstm:{os.path.basename(os.path.normpath(folder))}", **kwargs)
 
     def narrate(self, shots: list[ShotFacts], analysis) -> list[list[str]]:
-        return self.narrate_inputs(frame_inputs(analysis, shots), [[t["text"] for t in f.text] for f in shots])
+        return self.narrate_inputs(frame_inputs(analysis, shots), [[t["text"] for t in f.text] for f in shots],
+                                   [shot_objects(f) for f in shots], [f.words() for f in shots])
 
-    def narrate_inputs(self, inputs, texts: list[list[str]]) -> list[list[str]]:
-        """Sentences per shot from frame_inputs(), `chunk` frames at a time, the state handed on."""
+    def narrate_inputs(self, inputs, texts: list[list[str]], objects: Optional[list[list[str]]] = None,
+                       grounded: Optional[list[set]] = None) -> list[list[str]]:
+        """Sentences per shot from frame_inputs(), `chunk` frames at a time, the state handed on.
+        `texts` and `objects` fill each shot's slots. With `grounded` (per shot, the words its
+        facts back: ShotFacts.words), each shot's words are chosen only among those, function
+        words and the slots it can fill."""
         said: dict[int, list[str]] = {}
         state = NarrationState()
+        self.objects = objects or [[] for _ in texts]
+        self.grounded = grounded
         for start in range(0, len(inputs[0]), self.chunk):
             part = [a[start:start + self.chunk] for a in inputs]
             state = self.narrate_frames(*part, texts, state, said)
         self.finish(texts, state, said)
         return [said.get(i, []) for i in range(len(texts))]
+
+    def allowed(self, words: set, texts: list[str], objects: list[str]):
+        """The vocabulary mask for one shot: punctuation, function words, the slots it can fill
+        and words that `words` back."""
+        import torch
+
+        def ok(token: str) -> bool:
+            if token.startswith("<text"):
+                return int(token[5:-1]) < len(texts)
+            if token.startswith("<obj"):
+                return int(token[4:-1]) < len(objects)
+            return not token.startswith("<") and all(w in words for w in content_words(token))
+        return torch.tensor([ok(t) for t in self.vocab], dtype=torch.bool, device=self.device)
 
     def narrate_frames(self, features, facts, starts, shot_ids, texts, state: NarrationState,
                        said: dict) -> NarrationState:
@@ -261,8 +304,10 @@ class LstmNarrator:
         mask = torch.ones(memory.shape[:2], dtype=torch.bool, device=self.device)
         previous = torch.tensor([state.previous or [0]], device=self.device)
         facts = torch.as_tensor(state.facts, dtype=torch.float32, device=self.device)[None]
-        words = [self.vocab[i] for i in self.model.generate(memory, mask, previous, facts)]
-        said[state.shot] = detokenize(words, texts[state.shot])
+        shot_texts, objects = texts[state.shot], self.objects[state.shot]
+        allowed = self.allowed(self.grounded[state.shot], shot_texts, objects) if self.grounded else None
+        words = [self.vocab[i] for i in self.model.generate(memory, mask, previous, facts, allowed)]
+        said[state.shot] = detokenize(words, shot_texts, objects)
         if words:
             state.previous = [self.index.get(w, 3) for w in words]
         state.outputs = []
@@ -272,8 +317,9 @@ def frame_inputs(analysis, shots: list[ShotFacts]):
     """Per sampled frame: CNN features, its shot's fact vector, 1 where a shot begins, shot index."""
     from .facts import fact_vector
 
-    starts = np.array([s.start for s in analysis.shots])
-    shot_ids = np.clip(np.searchsorted(starts, analysis.times + 1e-6, side="right") - 1, 0, len(starts) - 1)
+    shot_ids = np.zeros(len(analysis.times), int)
+    for i, shot in enumerate(analysis.shots):
+        shot_ids[analysis.frames_in(shot)] = i
     vectors = np.stack([fact_vector(f, i) for i, f in enumerate(shots)])
     first = np.r_[True, shot_ids[1:] != shot_ids[:-1]].astype(np.float32)
     return analysis.features, vectors[shot_ids], first, shot_ids

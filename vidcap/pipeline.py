@@ -13,9 +13,9 @@ from .facts import ShotFacts, all_facts
 from .features import DEFAULT_ENCODER, Encoder, load_encoder
 from .narrator import DEFAULT_NARRATOR, get_narrator
 from .perception.observe import FrameObserver
-from .shots import Shot, ShotDetector, ShotSettings, shrink
+from .shots import Shot, ShotDetector, ShotSettings, parts, shrink
 
-ANALYSIS_VERSION = 10  # bump when what analyse() stores changes
+ANALYSIS_VERSION = 11  # bump when what analyse() stores changes
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,8 @@ class Options:
 
 @dataclass
 class Analysis:
-    """What one decode pass yields: shots; per sampled frame its time, CNN features, ImageNet
+    """What one decode pass yields: shots (a long take as its parts: shots.parts); per sampled
+    frame its time, CNN features, ImageNet
     probabilities, mean luma and the perception measurements (`measures`, also holding
     per-decoded-frame luma as `every_*`); what OCR read; and the objects detected on some of the
     sampled frames (perception.observe)."""
@@ -69,7 +70,7 @@ class Result:
         return {
             "video": {"path": self.info.path, "duration": r(self.duration), "fps": self.info.fps,
                       "width": self.info.width, "height": self.info.height},
-            "shots": [{"start": r(s.start), "end": r(s.end), "facts": f.to_dict()}
+            "shots": [{"start": r(s.start), "end": r(s.end), "cut": s.cut, "facts": f.to_dict()}
                       for s, f in zip(self.shots, self.facts)],
             "segments": self.segments,
             "cues": [{"start": r(c.start), "end": r(c.end), "text": c.text} for c in self.cues],
@@ -83,10 +84,6 @@ def _cache_fields(path: str, options: Options) -> dict:
             "encoder": options.encoder, "sample_fps": options.sample_fps,
             "short_side": options.short_side, "decode_fps": options.decode_fps,
             "shots": asdict(options.shots)}
-
-
-def _luma(image: np.ndarray) -> float:
-    return float(image.mean(axis=(0, 1)) @ np.array([0.114, 0.587, 0.299]))
 
 
 def analyse(path: str, options: Options = Options(), encoder: Optional[Encoder] = None,
@@ -121,7 +118,7 @@ def analyse(path: str, options: Options = Options(), encoder: Optional[Encoder] 
         if sampled:
             next_sample = frame.time + 1.0 / options.sample_fps
             times.append(frame.time)
-            brightness.append(_luma(frame.image))
+            brightness.append(observer.every["luma"][-1])  # one measure of light, as black frames use
             batch.append(frame.image)
             if len(batch) >= options.batch_size:
                 flush()
@@ -139,7 +136,7 @@ def analyse(path: str, options: Options = Options(), encoder: Optional[Encoder] 
 
 def _from_arrays(info: VideoInfo, a: dict) -> Analysis:
     named = {"duration", "shots", "times", "features", "probs", "brightness", "ocr", "objects"}
-    return Analysis(info, float(a["duration"]), [Shot(float(s), float(e)) for s, e in a["shots"]],
+    return Analysis(info, float(a["duration"]), parts([Shot(float(s), float(e)) for s, e in a["shots"]]),
                     a["times"], a["features"].astype(np.float32), a["probs"].astype(np.float32),
                     a["brightness"], {k: v for k, v in a.items() if k not in named},
                     json.loads(str(a["ocr"])), json.loads(str(a["objects"])))

@@ -14,6 +14,24 @@ import numpy as np
 class Shot:
     start: float
     end: float
+    cut: bool = True  # False for a later part of a long take (see parts)
+
+
+LONG_TAKE = 20.0  # seconds: a shot longer than this is described part by part...
+PART = 10.0  # ...in parts of about this long
+
+
+def parts(shots: list[Shot], longest: float = LONG_TAKE, part: float = PART) -> list[Shot]:
+    """Shots longer than `longest` as equal parts of about `part` seconds: what is measured and
+    said is then about each stretch, so a change within a long take (people come and go) is
+    described when it happens; parts that look the same say the same and their cues merge."""
+    out = []
+    for shot in shots:
+        length = shot.end - shot.start
+        count = max(1, round(length / part)) if length > longest else 1
+        bounds = np.linspace(shot.start, shot.end, count + 1)
+        out += [Shot(float(a), float(b), cut=shot.cut and k == 0) for k, (a, b) in enumerate(zip(bounds, bounds[1:]))]
+    return out
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from .datasets import CaptionedVideo, load_folder
 from .evaluate import score
 from .facts import all_facts, fact_vector_size
 from .model import BOS, EOS, PAD, SPECIALS, UNK, ModelDimensions, Narrator, load_checkpoint, save_checkpoint
-from .narrator import LstmNarrator, detokenize, frame_inputs, tokenize
+from .narrator import LstmNarrator, detokenize, frame_inputs, shot_objects, tokenize
 from .pipeline import Options, analyse
 
 
@@ -25,6 +25,7 @@ class Example:
     name: str
     inputs: tuple  # frame_inputs(): features, fact vectors, shot starts, shot ids
     texts: list[list[str]]  # on-screen text per shot
+    objects: list[list[str]]  # what the shot's detections are called (narrator.shot_objects)
     targets: list[list[str]]  # tokens per shot; [] where the reference says nothing
 
 
@@ -32,12 +33,13 @@ def prepare(video: CaptionedVideo, options: Options = Options()) -> Example:
     analysis = analyse(video.video, options)
     facts, _ = all_facts(analysis)
     texts = [[t["text"] for t in f.text] for f in facts]
+    objects = [shot_objects(f) for f in facts]
     targets = []
-    for shot, shot_texts in zip(analysis.shots, texts):
+    for shot, shot_texts, shot_things in zip(analysis.shots, texts, objects):
         overlap = [(min(b, shot.end) - max(a, shot.start), text) for a, b, text in video.cues]
         best = max(overlap, default=(0, ""))
-        targets.append(tokenize([best[1]], shot_texts) if best[0] > 0.25 * (shot.end - shot.start) else [])
-    return Example(os.path.basename(video.video), frame_inputs(analysis, facts), texts, targets)
+        targets.append(tokenize([best[1]], shot_texts, shot_things) if best[0] > 0.25 * (shot.end - shot.start) else [])
+    return Example(os.path.basename(video.video), frame_inputs(analysis, facts), texts, objects, targets)
 
 
 def build_vocab(examples: list[Example]) -> list[str]:
@@ -94,11 +96,11 @@ def validate(narrator: LstmNarrator, examples: list[Example]) -> dict:
     the narrator copied in (`ocr_copied`)."""
     pairs, quoted, copied = [], 0, 0
     for e in examples:
-        said = narrator.narrate_inputs(e.inputs, e.texts)
-        for sentences, target, texts in zip(said, e.targets, e.texts):
+        said = narrator.narrate_inputs(e.inputs, e.texts, e.objects)
+        for sentences, target, texts, objects in zip(said, e.targets, e.texts, e.objects):
             if not target:
                 continue
-            pairs.append((" ".join(detokenize(target, texts)), " ".join(sentences)))
+            pairs.append((" ".join(detokenize(target, texts, objects)), " ".join(sentences)))
             lines = {texts[int(t[5:-1])] for t in target if t.startswith("<text") and int(t[5:-1]) < len(texts)}
             quoted += len(lines)
             copied += sum(f'"{line}' in " ".join(sentences) or f'/ {line}' in " ".join(sentences) for line in lines)

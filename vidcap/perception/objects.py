@@ -116,7 +116,7 @@ def detect_objects(image: np.ndarray, min_score: float = MIN_SCORE) -> np.ndarra
 ANIMALS = set(COCO[14:24])
 SEEN = 0.4  # a look sees a class when one of its boxes scores this
 NAME_SCORE = 0.5  # ...and a shot names it when its best box scores this (animals: ANIMAL_SCORE)
-ANIMAL_SCORE = 0.65  # the cartoon rabbit of bigbuckbunny scores 0.60 as a bird
+ANIMAL_SCORE = 0.7  # the cartoon rabbit of bigbuckbunny is a bird at up to 0.65
 FEW_LOOKS_SCORE = 0.6  # a shot with fewer than 3 looks has no agreement to go on (bikes' first
 # 1.2 s: a bus roof was "two refrigerators" at 0.51 in one of two looks)
 MIN_AREA = 0.002  # share of the frame: a yellow speck on vtest's lawn was a "sports ball" in 63 of 80 looks
@@ -124,8 +124,9 @@ MIN_AREA = 0.002  # share of the frame: a yellow speck on vtest's lawn was a "sp
 
 def describe_objects(looks: list[np.ndarray]) -> list[dict]:
     """A shot's objects from its looks (detect_objects rows per frame): the classes seen in at
-    least half of the looks whose best box reaches NAME_SCORE, with how many show at once
-    (median over the looks that see them), the best score and where the best box stands."""
+    least half of the looks whose best box reaches NAME_SCORE (or seen in every look of two or
+    more), with how many show at once (median over the looks that see them), the best score,
+    where the best box stands and whether they move."""
     found = []
     for cls in np.unique(np.concatenate([look[:, 0] for look in looks])) if looks else []:
         name = COCO[int(cls)]
@@ -134,6 +135,8 @@ def describe_objects(looks: list[np.ndarray]) -> list[dict]:
         seen = [b for b in boxes if len(b)]
         best = max((float(b[:, 1].max()) for b in seen), default=0.0)
         needed = max(ANIMAL_SCORE if name in ANIMALS else NAME_SCORE, FEW_LOOKS_SCORE if len(looks) < 3 else 0)
+        if len(seen) == len(looks) >= 2 and name not in ANIMALS:
+            needed = SEEN  # seen in every look: agreement enough (bikes' three blurred cars, 0.45-0.50)
         if 2 * len(seen) < len(looks) or best < needed:
             continue
         top = max(seen, key=lambda b: b[:, 1].max())
@@ -141,5 +144,21 @@ def describe_objects(looks: list[np.ndarray]) -> list[dict]:
         centre = box[2] + box[4] / 2
         found.append({"name": name, "count": int(np.median([len(b) for b in seen])), "score": round(best, 3),
                       "where": "left" if centre < 1 / 3 else "right" if centre > 2 / 3 else "centre",
-                      "looks": len(looks)})
+                      "moving": moving(boxes), "looks": len(looks)})
     return sorted(found, key=lambda o: -o["score"])
+
+
+def _centres(rows: np.ndarray) -> np.ndarray:
+    return rows[:, 2:4] + rows[:, 4:6] / 2
+
+
+def moving(boxes: list[np.ndarray], step: float = 0.2) -> bool:
+    """Whether things of one class move between consecutive looks: each box matched to the
+    nearest box of the look before, most moved more than `step` of their own height (people
+    walking a second apart move about half their height; parked cars, detector jitter, less)."""
+    shifts = []
+    for before, after in zip(boxes, boxes[1:]):
+        if len(before) and len(after):
+            distance = np.linalg.norm(_centres(after)[:, None] - _centres(before)[None], axis=2).min(axis=1)
+            shifts += list(distance / np.maximum(after[:, 5], 1e-3))
+    return bool(shifts) and float(np.median(shifts)) > step

