@@ -150,15 +150,12 @@ class ShotFacts:
                 "likeness": round(self.likeness, 3)}
 
 
-def name_concepts(probs: np.ndarray, min_score: float = 0.5, min_kind_score: float = 0.35,
+def name_concepts(mean: np.ndarray, min_score: float = 0.5, min_kind_score: float = 0.35,
                   max_concepts: int = 2) -> tuple[list[dict], dict]:
-    """From sampled frames' ImageNet probabilities (N, 1000): concepts named when their mean
-    probability mass reaches `min_score`; otherwise, when a kind's mass reaches
-    `min_kind_score`, the generic word for it ("an animal"). Also the mass per kind."""
-    if not len(probs):
-        return [], {}
+    """From a shot's mean probability mass per concept (ConceptTable.scores over its sampled
+    frames): concepts named when their mass reaches `min_score`; otherwise, when a kind's mass
+    reaches `min_kind_score`, the generic word for it ("an animal"). Also the mass per kind."""
     table = concept_table()
-    mean = table.scores(probs).mean(axis=0)
     kinds = {k: round(float(sum(m for m, c in zip(mean, table.concepts) if c.kind == k)), 3)
              for k in sorted({c.kind for c in table.concepts})}
     concepts, named = [], set()
@@ -195,8 +192,7 @@ def text_kind(box: list[float], size_share: float) -> str:
 def shot_text(ocr: list[dict], shot) -> list[dict]:
     from .perception.text import best_readings, is_words
 
-    lines = [line for entry in ocr if shot.start - 1e-6 <= entry["time"] < shot.end - 1e-6
-             for line in entry["lines"]]
+    lines = [line for entry in ocr if shot.holds(entry["time"]) for line in entry["lines"]]
     ordered = sorted(filter(is_words, best_readings(lines)), key=lambda l: (round(l["box"][1], 1), l["box"][0]))
     return [{"text": l["text"], "kind": text_kind(l["box"], l["box"][2]), "score": l["score"],
              "box": l["box"]} for l in ordered]
@@ -212,15 +208,15 @@ def shot_facts(analysis, shot) -> ShotFacts:
     idx = analysis.frames_in(shot)
     m = {k: v[idx] for k, v in analysis.measures.items() if not k.startswith("every_")}
     facts = ShotFacts()
-    facts.concepts, facts.kinds = name_concepts(analysis.probs[idx])
     table = concept_table()
-    water_support = float(table.scores(analysis.probs[idx]).mean(axis=0)[
-        [i for i, c in enumerate(table.concepts) if c.name in WATER_CONCEPTS]].sum()) if len(idx) else 0.0
+    mean = table.scores(analysis.probs[idx]).mean(axis=0) if len(idx) else np.zeros(len(table.concepts))
+    facts.concepts, facts.kinds = name_concepts(mean) if len(idx) else ([], {})
+    water_support = float(mean[[i for i, c in enumerate(table.concepts) if c.name in WATER_CONCEPTS]].sum())
     facts.brightness, facts.lighting = lighting_of(analysis.brightness[idx])
     facts.people = describe_people(m["faces"], m["face_height"])
     facts.camera = describe_camera(m["dx"], m["dy"], m["zoom"], m["moving"])
     looks = [np.array(o["boxes"], np.float32).reshape(-1, 6) for o in analysis.objects
-             if shot.start - 1e-6 <= o["time"] < shot.end - 1e-6]
+             if shot.holds(o["time"])]
     facts.objects = describe_objects(looks)
     facts.people = add_bodies(facts.people, next((o for o in facts.objects if o["name"] == "person"), None),
                               facts.camera.get("camera") == "static")
@@ -248,7 +244,7 @@ def technical_segments(analysis, shots_facts: list[ShotFacts]) -> list[dict]:
         # where a black tail in the same shot holds the camera's median still, three lines or
         # more read at two moments or more while something moves (a title card is read once).
         camera = facts.camera
-        reads = {e["time"] for e in analysis.ocr if e["lines"] and shot.start - 1e-6 <= e["time"] < shot.end - 1e-6}
+        reads = {e["time"] for e in analysis.ocr if e["lines"] and shot.holds(e["time"])}
         if len(facts.text) >= 2 and (camera.get("camera") == "tilt down" or (
                 camera.get("subject_moving") and len(facts.text) >= 3 and len(reads) >= 2)):
             found.append({"type": "credits", "start": shot.start, "end": shot.end})

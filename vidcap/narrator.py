@@ -56,9 +56,9 @@ def who(facts: ShotFacts) -> str:
     framing = people.get("framing")
     if framing == "close-up":
         return f"a close-up of {suited or 'a face'}"
-    if framing == "person":
-        return (suited or "a person") + (" walking" if people.get("action") == "walking" else "")
     walking = " walking" if people.get("action") == "walking" else ""
+    if framing == "person":
+        return (suited or "a person") + walking
     if framing == "group":
         return f"{NUMBERS.get(people['count'], 'several')} people{walking}"
     if framing == "crowd":
@@ -67,7 +67,7 @@ def who(facts: ShotFacts) -> str:
 
 
 def main_phrase(facts: ShotFacts) -> str:
-    """Setting, who and what in one phrase, e.g. "an animal in a meadow"; "" when unsure."""
+    """Setting, who and what in one phrase, e.g. "two people and a car in a street"; "" when unsure."""
     person = who(facts)
     things = shot_objects(facts)[:2]
     said = {t.split()[-1].rstrip("s") for t in things}
@@ -192,12 +192,12 @@ def detokenize(tokens: list[str], texts: list[str], objects: tuple[str, ...] | l
             index = int(token[4:-1])
             missing |= index >= len(objects)
             token = objects[index] if index < len(objects) else ""
-        elif token.startswith("<") and not token.startswith("<text"):  # <pad>, <bos>, <unk>...
-            continue
-        if token.startswith("<text"):
+        elif token.startswith("<text"):
             index = int(token[5:-1])
             missing |= index >= len(texts)
             token = f'"{texts[index]}"' if index < len(texts) else ""
+        elif token.startswith("<"):  # <pad>, <bos>, <unk>...
+            continue
         if token:
             words.append(token)
         if token in (".", "!", "?"):
@@ -224,6 +224,8 @@ class NarrationState:
     outputs: list = field(default_factory=list)  # its encoder outputs so far
     facts: Optional[list] = None  # its fact vector
     previous: list = field(default_factory=list)  # word ids of the last thing said
+    objects: list = field(default_factory=list)  # per shot, what fills its object slots
+    grounded: Optional[list] = None  # per shot, the words its facts back (None: any word)
 
 
 class LstmNarrator:
@@ -232,8 +234,6 @@ class LstmNarrator:
         self.device = next(model.parameters()).device
         self.index = {w: i for i, w in enumerate(vocab)}
         self.chunk = chunk
-        self.grounded: Optional[list[set]] = None
-        self.objects: list[list[str]] = []
 
     @classmethod
     def load(cls, folder: str = DEFAULT_MODEL, **kwargs) -> "LstmNarrator":
@@ -256,9 +256,7 @@ class LstmNarrator:
         facts back: ShotFacts.words), each shot's words are chosen only among those, function
         words and the slots it can fill."""
         said: dict[int, list[str]] = {}
-        state = NarrationState()
-        self.objects = objects or [[] for _ in texts]
-        self.grounded = grounded
+        state = NarrationState(objects=objects or [[] for _ in texts], grounded=grounded)
         for start in range(0, len(inputs[0]), self.chunk):
             part = [a[start:start + self.chunk] for a in inputs]
             state = self.narrate_frames(*part, texts, state, said)
@@ -304,8 +302,8 @@ class LstmNarrator:
         mask = torch.ones(memory.shape[:2], dtype=torch.bool, device=self.device)
         previous = torch.tensor([state.previous or [0]], device=self.device)
         facts = torch.as_tensor(state.facts, dtype=torch.float32, device=self.device)[None]
-        shot_texts, objects = texts[state.shot], self.objects[state.shot]
-        allowed = self.allowed(self.grounded[state.shot], shot_texts, objects) if self.grounded else None
+        shot_texts, objects = texts[state.shot], state.objects[state.shot]
+        allowed = self.allowed(state.grounded[state.shot], shot_texts, objects) if state.grounded else None
         words = [self.vocab[i] for i in self.model.generate(memory, mask, previous, facts, allowed)]
         said[state.shot] = detokenize(words, shot_texts, objects)
         if words:

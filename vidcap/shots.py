@@ -16,6 +16,10 @@ class Shot:
     end: float
     cut: bool = True  # False for a later part of a long take (see parts)
 
+    def holds(self, time: float) -> bool:
+        """Whether a frame at `time` belongs to this shot (times are rounded, so within 1 µs)."""
+        return self.start - 1e-6 <= time < self.end - 1e-6
+
 
 LONG_TAKE = 20.0  # seconds: a shot longer than this is described part by part...
 PART = 10.0  # ...in parts of about this long

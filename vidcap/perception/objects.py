@@ -17,7 +17,7 @@ BINS = 11  # each box side is a distribution over 0..10 strides (generalised foc
 MEAN = np.array([103.53, 116.28, 123.675], np.float32)  # BGR, as NanoDet was trained
 STD = np.array([57.375, 57.12, 58.395], np.float32)
 MIN_SCORE = 0.3  # kept per frame; shots decide with their own thresholds (describe_objects)
-WIDE = 1.5  # frames at least this wide are read as two tiles
+WIDE = 2.0  # frames at least this wide (cinemascope, bikes at 2.35:1) are read as two tiles
 
 COCO = ("person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat", "traffic light",
         "fire hydrant", "stop sign", "parking meter", "bench", "bird", "cat", "dog", "horse", "sheep", "cow",
