@@ -38,3 +38,11 @@ def test_a_long_take_is_described_in_parts():
     split = parts([Shot(0, 4), Shot(4, 84), Shot(84, 100)])
     assert [(s.start, s.end, s.cut) for s in split[:3]] == [(0, 4, True), (4, 14, True), (14, 24, False)]
     assert len(split) == 1 + 8 + 1 and split[-2].end == 84 and split[-1].cut
+
+
+def test_a_long_take_counts_as_one_shot():
+    from vidcap.pipeline import Result
+    from vidcap.shots import Shot, parts
+
+    result = Result(None, 84, parts([Shot(0, 4), Shot(4, 84)]), [], [])
+    assert len(result.shots) == 9 and result.shot_count == 2

@@ -182,7 +182,8 @@ def run_describe(args):
     fmt = format_for(output, args.format)
     result = describe_video(args.video, _job_options(args))
     write_result(result, output, fmt)
-    print(f"{output}: {len(result.cues)} cues over {len(result.shots)} shots", file=sys.stderr)
+    shots = result.shot_count
+    print(f"{output}: {len(result.cues)} cues over {shots} shot{'' if shots == 1 else 's'}", file=sys.stderr)
 
 
 def run_batch(args) -> int:

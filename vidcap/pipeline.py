@@ -65,6 +65,11 @@ class Result:
     sentences: list[list[str]] = field(default_factory=list)  # the narrator's, per shot, before cues
     unsaid: list[dict] = field(default_factory=list)  # sentences no cue had room for (cues.unsaid)
 
+    @property
+    def shot_count(self) -> int:
+        """Shots between cuts: a long take described in parts is one shot."""
+        return sum(s.cut for s in self.shots)
+
     def to_dict(self) -> dict:
         r = lambda t: round(t, 3)
         return {

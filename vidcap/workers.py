@@ -84,7 +84,7 @@ def describe_job(job: Job, reports=None) -> Outcome:
         error = str(e) if isinstance(e, VidcapError) else f"{type(e).__name__}: {e}"
         return Outcome(False, error=error, seconds=time.monotonic() - start, worker=worker)
     return Outcome(True, text, sha256=sha256, seconds=time.monotonic() - start,
-                   duration=result.duration, shots=len(result.shots), cues=len(result.cues), worker=worker)
+                   duration=result.duration, shots=result.shot_count, cues=len(result.cues), worker=worker)
 
 
 def default_workers() -> int:
