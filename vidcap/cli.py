@@ -134,16 +134,15 @@ def run_eval(args):
         for video in videos:
             result = describe_video(video.video, Options(narrator=name))
             pairs.append((video.cues, [(c.start, c.end, c.text) for c in result.cues]))
-            said = " ".join(c.text for c in result.cues)
-            clip = clips.get(os.path.basename(video.video))
-            if clip:
+            said, file = " ".join(c.text for c in result.cues), os.path.basename(video.video)
+            if clip := clips.get(file):
                 recalls.append(concept_recall(said, clip["concepts"]))
                 if wrong := false_claims(said, clip["present"]):
-                    claims[os.path.basename(video.video)] = wrong
+                    claims[file] = wrong
             n_bad, n_words = unsupported(result)
             bad, words = bad + n_bad, words + n_words
             if not result.cues:
-                empty.append(os.path.basename(video.video))
+                empty.append(file)
         row = evaluate(pairs, meteor=not args.no_meteor)
         row["unsupported"] = round(bad / words, 4) if words else 0.0
         row["empty"] = len(empty)

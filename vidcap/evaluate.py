@@ -99,9 +99,10 @@ def unsupported(result) -> tuple[int, int]:
     words of the cues): faithfulness of a description to its own perception."""
     from .facts import content_words
 
+    backing = [f.words() for f in result.facts]
     bad = total = 0
     for cue in result.cues:
-        backed = set().union(*[f.words() for s, f in zip(result.shots, result.facts)
+        backed = set().union(*[words for s, words in zip(result.shots, backing)
                                if s.start < cue.end and s.end > cue.start])
         words = content_words(cue.text)
         total += len(words)

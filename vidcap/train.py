@@ -100,10 +100,11 @@ def validate(narrator: LstmNarrator, examples: list[Example]) -> dict:
         for sentences, target, texts, objects in zip(said, e.targets, e.texts, e.objects):
             if not target:
                 continue
-            pairs.append((" ".join(detokenize(target, texts, objects)), " ".join(sentences)))
+            hypothesis = " ".join(sentences)
+            pairs.append((" ".join(detokenize(target, texts, objects)), hypothesis))
             lines = {texts[int(t[5:-1])] for t in target if t.startswith("<text") and int(t[5:-1]) < len(texts)}
             quoted += len(lines)
-            copied += sum(f'"{line}' in " ".join(sentences) or f'/ {line}' in " ".join(sentences) for line in lines)
+            copied += sum(f'"{line}' in hypothesis or f'/ {line}' in hypothesis for line in lines)
     return {"bleu4": score(pairs, meteor=False).get("BLEU-4", 0.0), "shots": len(pairs),
             "ocr_copied": round(copied / quoted, 4) if quoted else None}
 
