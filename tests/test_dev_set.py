@@ -54,3 +54,9 @@ def test_pedestrians_on_a_path_are_people_walking(dev_results):
 def test_bikes_names_the_bicycle_and_the_cars(sample_results):
     said = _said(sample_results["bikes"]).lower()
     assert "bicycle" in said and "cars" in said
+
+
+def test_a_night_city_is_night_and_buildings(dev_results):
+    """Issue 10's first example (seen on cityCC0's frames: lit skyscrapers under a violet night sky)."""
+    said = _said(dev_results["cityCC0.mpg"]).lower()
+    assert "night" in said and "buildings" in said and "water" not in said

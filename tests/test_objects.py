@@ -47,6 +47,9 @@ BIRD = [14, 0.6, 0.3, 0.3, 0.3, 0.4]
     ([look([56, 0.45, 0.4, 0.4, 0.3, 0.3])] * 2, ["chair"]),  # every look agrees
     ([look([14, 0.55, 0.4, 0.4, 0.3, 0.3])] * 3, []),  # ...but not for animals
     ([look(CAR, CAR, [2, 0.45, 0.6, 0.4, 0.2, 0.2])] * 3, ["car"]),
+    ([look([10, 0.58, 0.4, 0.4, 0.1, 0.3])] * 4, []),  # a fire hydrant at bikes' bollard's score
+    ([look([10, 0.75, 0.4, 0.4, 0.1, 0.3])] * 4, ["fire hydrant"]),
+    ([look([33, 0.45, 0.4, 0.1, 0.2, 0.2])] * 3, []),  # every look agreeing is not enough for a kite
 ])
 def test_a_shot_names_what_most_of_its_looks_see(looks, names):
     assert [o["name"] for o in describe_objects(looks)] == names

@@ -124,6 +124,65 @@ def test_blue_below_is_not_water_without_the_classifier():
     assert lake["place"] == "water" and lake["where"] == "outdoors"
 
 
+def _night_city(width=640, height=360, lit=True):
+    """A dark violet sky over a dark tower with rows of lit windows (or daylight: a bright sky)."""
+    image = np.zeros((height, width, 3), np.uint8)
+    image[:] = (90, 30, 40) if lit else (235, 190, 140)  # BGR: dark violet, or a day's light blue
+    image[height // 3:, 200:440] = (40, 45, 40) if lit else (150, 150, 150)
+    if lit:
+        for y in range(height // 3 + 10, height - 10, 14):
+            for x in range(210, 430, 12):
+                image[y:y + 5, x:x + 5] = (200, 240, 230)
+    return image
+
+
+def test_night_from_a_dark_sky_and_lit_points_not_from_hue():
+    """Issue 10: night skyscrapers with lit windows were "Water." (and day)."""
+    from vidcap.perception.setting import describe_setting, night_measures
+
+    night = np.array([night_measures(_night_city())] * 3).T
+    day = np.array([night_measures(_night_city(lit=False))] * 3).T
+    assert night[0, 0] >= 0.5 and night[1, 0] >= 20 and day[0, 0] == 0 and day[1, 0] < 1
+    blue_below = np.full(3, 0.8)
+    setting = describe_setting(np.zeros(3), np.zeros(3), blue_below, {}, [], "normal", 0.4, tuple(night))
+    assert setting["time_of_day"] == "night" and setting["place"] != "water"
+    assert describe_setting(np.full(3, 0.7), np.zeros(3), np.zeros(3), {}, [], "normal", 0.0, tuple(day))["time_of_day"] == "day"
+
+
+def test_grass_fills_the_bottom_half():
+    """tree.avi: a tree through a window, green top to bottom (0.35-0.41 of the bottom half), was grass."""
+    from vidcap.perception.setting import describe_setting
+
+    assert describe_setting(np.zeros(3), np.full(3, 0.4), np.zeros(3), {}, [], "normal")["place"] is None
+    assert describe_setting(np.zeros(3), np.full(3, 0.7), np.zeros(3), {}, [], "normal")["place"] == "grass"
+
+
+def test_an_animal_needs_more_than_the_classes_share():
+    """345 of ImageNet's 1000 classes are animals: 0.43 on a hand before a tree is chance."""
+    from vidcap.facts import concept_table, name_concepts
+
+    table = concept_table()
+    kinds = np.array([c.kind for c in table.concepts])
+    for mass, named in ((0.43, False), (0.6, True)):
+        mean = np.where(kinds == "animal", mass / (kinds == "animal").sum(), 0.0)
+        assert ("an animal" in [c["name"] for c in name_concepts(mean)[0]]) == named
+    vehicle = np.where(kinds == "vehicle", 0.4 / (kinds == "vehicle").sum(), 0.0)
+    assert [c["name"] for c in name_concepts(vehicle)[0]] == ["a vehicle"]
+
+
+def test_a_backdrop_is_one_colour_around_the_subject():
+    from vidcap.perception.setting import COLOUR_NAMES, describe_colours
+
+    n = len(COLOUR_NAMES)
+    shares = lambda names: np.bincount([COLOUR_NAMES.index(c) for c in names], minlength=n) / len(names)
+    blue_around_a_face = np.r_[0.75 * shares(["blue"]) + 0.25 * shares(["red"]), shares(["red"])]
+    assert describe_colours(blue_around_a_face)["backdrop"] == "blue"
+    room = np.r_[shares(["orange", "yellow", "grey"]), shares(["orange"])]
+    assert describe_colours(room)["backdrop"] is None
+    dark = np.r_[shares(["black"]), shares(["orange"])]
+    assert describe_colours(dark)["backdrop"] is None
+
+
 def test_test_patterns_are_not_water(clips):
     said = " ".join(c.text for c in describe_video(clips["cuts.mp4"], Options(narrator="rules")).cues)
     assert "Water" not in said and "water" not in said and "night" not in said

@@ -130,13 +130,15 @@ def run_eval(args):
     clips = json.load(open(listed)) if os.path.exists(listed) else {}
     rows, details = {}, {}
     for name in args.narrator or ["lstm", "rules"]:
-        pairs, recalls, claims, bad, words, empty = [], [], {}, 0, 0, []
+        pairs, recalls, held_out, claims, bad, words, empty = [], [], [], {}, 0, 0, []
         for video in videos:
             result = describe_video(video.video, Options(narrator=name))
             pairs.append((video.cues, [(c.start, c.end, c.text) for c in result.cues]))
             said, file = " ".join(c.text for c in result.cues), os.path.basename(video.video)
             if clip := clips.get(file):
                 recalls.append(concept_recall(said, clip["concepts"]))
+                if not clip.get("tuned"):
+                    held_out.append(recalls[-1])
                 if wrong := false_claims(said, clip["present"]):
                     claims[file] = wrong
             n_bad, n_words = unsupported(result)
@@ -148,6 +150,8 @@ def run_eval(args):
         row["empty"] = len(empty)
         if clips:
             row["concept_recall"] = round(sum(recalls) / len(recalls), 4) if recalls else 0.0
+            if held_out:  # the clips that nothing was tuned on
+                row["recall_held_out"] = round(sum(held_out) / len(held_out), 4)
             row["false_claims"] = sum(len(w) for w in claims.values())
         rows[result.model["narrator"]] = row
         details[result.model["narrator"]] = {"false_claims": claims, "empty": empty}

@@ -68,7 +68,7 @@ def evaluate(pairs_of_files: list[tuple[Cues, Cues]], meteor: bool = True) -> di
 
 
 def table(rows: dict[str, dict]) -> str:
-    metrics = [m for m in ["concept_recall", "METEOR", "false_claims", "unsupported", "empty", "BLEU-4",
+    metrics = [m for m in ["concept_recall", "recall_held_out", "METEOR", "false_claims", "unsupported", "empty", "BLEU-4",
                            "ROUGE-L", "CIDEr", "coverage", "references"] if any(m in row for row in rows.values())]
     lines = ["| narrator | " + " | ".join(metrics) + " |", "|---" * (len(metrics) + 1) + "|"]
     for name, row in rows.items():

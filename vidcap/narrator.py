@@ -20,7 +20,7 @@ from .perception.objects import OBJECT_WORDS
 GENERIC = set(GENERIC_NAMES.values())  # "a vehicle": not said beside a named object
 DANGLING = {"a", "an", "the", "and", "or", "of", "with", "by", "at", "to", "from", "through"}  # cannot end a sentence
 
-PLACE_PREPOSITION = {"a stage": "on", "water": "by", "grass": "on"}
+PLACE_PREPOSITION = {"a stage": "on", "water": "by", "grass": "on", "city buildings with lit windows": "before"}
 NUMBERS = {2: "two", 3: "three"}
 
 
@@ -54,11 +54,12 @@ def who(facts: ShotFacts) -> str:
     people = facts.people
     suited = next((c["name"] for c in facts.concepts if c["kind"] == "person"), None)
     framing = people.get("framing")
+    backdrop = f" against a {colour} background" if (colour := facts.colours.get("backdrop")) else ""
     if framing == "close-up":
-        return f"a close-up of {suited or 'a face'}"
+        return f"a close-up of {suited or 'a face'}{backdrop}"
     walking = " walking" if people.get("action") == "walking" else ""
     if framing == "person":
-        return (suited or "a person") + walking
+        return (suited or "a person") + walking + backdrop
     if framing == "group":
         return f"{NUMBERS.get(people['count'], 'several')} people{walking}"
     if framing == "crowd":
@@ -82,8 +83,11 @@ def main_phrase(facts: ShotFacts) -> str:
         phrase = f"{subject} {PLACE_PREPOSITION.get(place, 'in')} {place}"
     else:
         phrase = subject or place or ""
-    if phrase and facts.lighting == "dark":
-        phrase += ", at night" if facts.setting.get("where") == "outdoors" else ", in the dark"
+    if phrase and (facts.setting.get("time_of_day") == "night"
+                   or facts.lighting == "dark" and facts.setting.get("where") == "outdoors"):
+        phrase += ", at night"
+    elif phrase and facts.lighting == "dark":
+        phrase += ", in the dark"
     return phrase
 
 

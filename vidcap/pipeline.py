@@ -15,7 +15,7 @@ from .narrator import DEFAULT_NARRATOR, get_narrator
 from .perception.observe import FrameObserver
 from .shots import Shot, ShotDetector, ShotSettings, parts, shrink
 
-ANALYSIS_VERSION = 13  # bump when what analyse() stores changes
+ANALYSIS_VERSION = 14  # bump when what analyse() stores changes
 
 
 @dataclass(frozen=True)

