@@ -60,3 +60,20 @@ def test_a_night_city_is_night_and_buildings(dev_results):
     """Issue 10's first example (seen on cityCC0's frames: lit skyscrapers under a violet night sky)."""
     said = _said(dev_results["cityCC0.mpg"]).lower()
     assert "night" in said and "buildings" in said and "water" not in said
+
+
+def test_still_frames_reuse_the_last_analysis_and_say_the_same():
+    """Sampling by change (issue 11): tree.avi's still view is analysed afresh only when it changes
+    (a hand comes in) or every MAX_STILL seconds, and the description is the one every frame gives."""
+    import numpy as np
+
+    from vidcap.pipeline import analyse
+
+    path = os.path.join(DEV, "tree.avi")
+    by_change = analyse(path, Options(use_cache=False))
+    every = analyse(path, Options(use_cache=False, still_diff=0))
+    reused = lambda a: float((np.diff(a.features, axis=0) == 0).all(axis=1).mean())
+    assert reused(by_change) > 0.5 and reused(every) == 0
+    assert len(by_change.objects) == len(every.objects)
+    said = [describe_video(path, Options(still_diff=d)).cues for d in (Options.still_diff, 0)]
+    assert [c.text for c in said[0]] == [c.text for c in said[1]]

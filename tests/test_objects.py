@@ -57,7 +57,8 @@ def test_a_shot_names_what_most_of_its_looks_see(looks, names):
 
 def test_counts_and_places():
     found = describe_objects([look(CAR, [2, 0.6, 0.7, 0.4, 0.2, 0.2])] * 3)
-    assert found == [{"name": "car", "count": 2, "score": 0.7, "where": "left", "moving": False, "looks": 3}]
+    assert found == [{"name": "car", "count": 2, "score": 0.7, "where": "left", "height": 0.2, "moving": False,
+                      "looks": 3}]
 
 
 def test_things_that_move_from_look_to_look():
@@ -69,3 +70,13 @@ def test_things_that_move_from_look_to_look():
     assert moving([walker(0.1), walker(0.16), walker(0.22)])  # 0.06 a look: 40 % of its height
     assert not moving([walker(0.1), walker(0.105), walker(0.1)])  # jitter
     assert not moving([walker(0.1), look(), walker(0.3)])  # no two looks in a row
+
+
+def test_a_moving_arm_is_not_someone_walking():
+    """cup.mp4 in the bench film: a hand turning a bottle, its box most of the frame, was "a person walking"."""
+    from vidcap.perception.people import add_bodies
+
+    walker = {"name": "person", "count": 1, "where": "centre", "moving": True, "height": 0.2}
+    assert add_bodies({"count": 0}, walker, static=True)["action"] == "walking"
+    assert "action" not in add_bodies({"count": 0}, {**walker, "height": 0.8}, static=True)
+    assert "action" not in add_bodies({"count": 0}, walker, static=False)

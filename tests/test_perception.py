@@ -183,9 +183,31 @@ def test_a_backdrop_is_one_colour_around_the_subject():
     assert describe_colours(dark)["backdrop"] is None
 
 
+def test_black_bars_are_not_part_of_the_picture():
+    from vidcap.perception.technical import without_bars
+
+    frame = np.zeros((224, 398, 3), np.uint8)
+    frame[:, 50:348] = 120  # a 4:3 picture pillarboxed in 16:9
+    frame[100:120, 50:60] = 10  # dark detail at its edge stays in
+    assert without_bars(frame).shape == (224, 298, 3)
+    frame[:30], frame[-30:] = 0, 0  # and letterboxed too
+    assert without_bars(frame).shape == (164, 298, 3)
+    night = np.zeros((224, 398, 3), np.uint8)
+    night[100:110, 190:200] = 200  # a lamp in the dark: not a picture 10 pixels wide
+    assert without_bars(night) is night
+
+
 def test_test_patterns_are_not_water(clips):
     said = " ".join(c.text for c in describe_video(clips["cuts.mp4"], Options(narrator="rules")).cues)
     assert "Water" not in said and "water" not in said and "night" not in said
+
+
+def test_a_number_glued_to_a_word_is_read_as_its_own_word():
+    """minions' title card sets the sequel's "2" close after "EINFACH"; OCR reads "EINFACH2"."""
+    from vidcap.perception.text import _clean
+
+    assert _clean("ICH EINFACH2") == "ICH EINFACH 2"
+    assert _clean("MP3 B52 AB 4. JULI") == "MP3 B52 AB 4. JULI"
 
 
 def test_ocr_lines_that_are_no_words_are_not_shown():

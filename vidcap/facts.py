@@ -227,9 +227,9 @@ def shot_facts(analysis, shot) -> ShotFacts:
     facts.brightness, facts.lighting = lighting_of(analysis.brightness[idx])
     facts.people = describe_people(m["faces"], m["face_height"])
     facts.camera = describe_camera(m["dx"], m["dy"], m["zoom"], m["moving"])
-    looks = [np.array(o["boxes"], np.float32).reshape(-1, 6) for o in analysis.objects
-             if shot.holds(o["time"])]
-    facts.objects = describe_objects(looks)
+    held = [o for o in analysis.objects if shot.holds(o["time"])]
+    facts.objects = describe_objects([np.array(o["boxes"], np.float32).reshape(-1, 6) for o in held],
+                                     [o.get("reused", False) for o in held])
     facts.people = add_bodies(facts.people, next((o for o in facts.objects if o["name"] == "person"), None),
                               facts.camera.get("camera") == "static")
     facts.text = shot_text(analysis.ocr, shot)

@@ -12,10 +12,12 @@ from .decode import VideoInfo, iter_frames, probe
 from .facts import ShotFacts, all_facts
 from .features import DEFAULT_ENCODER, Encoder, load_encoder
 from .narrator import DEFAULT_NARRATOR, get_narrator
-from .perception.observe import FrameObserver
+from .perception.observe import STILL_DIFF, FrameObserver
+from .perception.technical import without_bars
 from .shots import Shot, ShotDetector, ShotSettings, parts, shrink
+from .timing import timed
 
-ANALYSIS_VERSION = 14  # bump when what analyse() stores changes
+ANALYSIS_VERSION = 16  # bump when what analyse() stores changes
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class Options:
     rules: ReadabilityRules = ReadabilityRules()
     narrator: str = DEFAULT_NARRATOR
     use_cache: bool = True
+    still_diff: float = STILL_DIFF  # sampling by change (perception.observe); 0: analyse every sampled frame
 
 
 @dataclass
@@ -48,6 +51,7 @@ class Analysis:
     measures: dict
     ocr: list
     objects: list
+    seconds: dict = field(default_factory=dict)  # per stage of analyse(); empty when it came from the cache
 
     def frames_in(self, shot: Shot) -> np.ndarray:
         return np.flatnonzero((self.times >= shot.start - 1e-6) & (self.times < shot.end - 1e-6))
@@ -64,6 +68,7 @@ class Result:
     segments: list[dict] = field(default_factory=list)  # technical: black, fades, bars, credits
     sentences: list[list[str]] = field(default_factory=list)  # the narrator's, per shot, before cues
     unsaid: list[dict] = field(default_factory=list)  # sentences no cue had room for (cues.unsaid)
+    seconds: dict = field(default_factory=dict)  # per stage (timing.timed)
 
     @property
     def shot_count(self) -> int:
@@ -87,7 +92,7 @@ class Result:
 def _cache_fields(path: str, options: Options) -> dict:
     return {"sha256": cache.file_digest(path), "version": ANALYSIS_VERSION,
             "encoder": options.encoder, "sample_fps": options.sample_fps,
-            "short_side": options.short_side, "decode_fps": options.decode_fps,
+            "short_side": options.short_side, "decode_fps": options.decode_fps, "still_diff": options.still_diff,
             "shots": asdict(options.shots)}
 
 
@@ -101,42 +106,57 @@ def analyse(path: str, options: Options = Options(), encoder: Optional[Encoder] 
 
     encoder = encoder or load_encoder(options.encoder)
     detector = ShotDetector(info.fps, options.shots)
-    observer = FrameObserver()
+    observer = FrameObserver(still_diff=options.still_diff)
     times, brightness, features, probs, batch = [], [], [], [], []
+    source = []  # per sampled frame: the row of the CNN's output it takes (a still frame: the last one's)
 
     def flush():
         if batch:
-            f, p = encoder.encode(batch)
+            with timed(observer.seconds, "cnn"):
+                f, p = encoder.encode(batch)
             features.append(f)
             probs.append(p)
             batch.clear()
 
     next_sample, last_time = 0.0, 0.0
-    for frame in iter_frames(info, options.short_side, options.decode_fps):
-        small = shrink(frame.image, options.shots.detect_width)
-        new_shot = detector.push(frame.time, small)
+    frames = iter_frames(info, options.short_side, options.decode_fps)
+    while True:
+        with timed(observer.seconds, "decode (waiting on ffmpeg)"):
+            frame = next(frames, None)
+        if frame is None:
+            break
+        with timed(observer.seconds, "shots"):
+            small = shrink(frame.image, options.shots.detect_width)
+            new_shot = detector.push(frame.time, small)
         last_time = frame.time
         if progress:
             progress(frame.time, info.duration)
         sampled = new_shot or frame.time >= next_sample - 1e-6
-        observer.add(frame.time, frame.image, small, sampled, new_shot)
+        picture = without_bars(frame.image) if sampled else frame.image
+        fresh = observer.add(frame.time, picture, small, sampled, new_shot)
         if sampled:
             next_sample = frame.time + 1.0 / options.sample_fps
             times.append(frame.time)
             brightness.append(observer.every["luma"][-1])  # one measure of light, as black frames use
-            batch.append(frame.image)
+            if fresh:
+                source.append(sum(map(len, features)) + len(batch))
+                batch.append(picture)
+            else:
+                source.append(source[-1])
             if len(batch) >= options.batch_size:
                 flush()
     flush()
     duration = max(info.duration or 0.0, last_time + 1.0 / info.fps)
     shots = detector.finish(duration)
     arrays = {"duration": np.array(duration), "shots": np.array([[s.start, s.end] for s in shots]),
-              "times": np.array(times), "features": np.concatenate(features).astype(np.float16),
-              "probs": np.concatenate(probs).astype(np.float16),
+              "times": np.array(times), "features": np.concatenate(features)[source].astype(np.float16),
+              "probs": np.concatenate(probs)[source].astype(np.float16),
               "brightness": np.array(brightness, np.float32), **observer.arrays()}
     if key:
         cache.save("analysis", key, arrays)
-    return _from_arrays(info, arrays)
+    analysis = _from_arrays(info, arrays)
+    analysis.seconds = observer.seconds
+    return analysis
 
 
 def _from_arrays(info: VideoInfo, a: dict) -> Analysis:
@@ -153,11 +173,14 @@ def describe_video(path: str, options: Options = Options(), encoder: Optional[En
     once; otherwise they are loaded here (the encoder only when the analysis is not cached)."""
     narrator = narrator or get_narrator(options.narrator)
     analysis = analyse(path, options, encoder, progress)
-    facts, segments = all_facts(analysis)
-    sentences = narrator.narrate(facts, analysis)
-    spans = [Span(s.start, s.end, said) for s, said in zip(analysis.shots, sentences)]
-    cues = make_cues(spans, analysis.duration, analysis.info.fps, options.rules)
+    seconds = dict(analysis.seconds)
+    with timed(seconds, "facts"):
+        facts, segments = all_facts(analysis)
+    with timed(seconds, "narration, cues"):
+        sentences = narrator.narrate(facts, analysis)
+        spans = [Span(s.start, s.end, said) for s, said in zip(analysis.shots, sentences)]
+        cues = make_cues(spans, analysis.duration, analysis.info.fps, options.rules)
     model = {"narrator": narrator.name, "encoder": options.encoder,
              "sample_fps": options.sample_fps, "vidcap": __version__}
     return Result(analysis.info, analysis.duration, analysis.shots, facts, cues, model, segments, sentences,
-                  unsaid(spans, cues))
+                  unsaid(spans, cues), seconds)

@@ -120,16 +120,19 @@ ANIMAL_SCORE = 0.7  # the cartoon rabbit of bigbuckbunny is a bird at up to 0.65
 FEW_LOOKS_SCORE = 0.6  # a shot with fewer than 3 looks has no agreement to go on (bikes' first
 # 1.2 s: a bus roof was "two refrigerators" at 0.51 in one of two looks)
 # Classes the detector gives to other things in film, named only when this sure: a bollard on
-# bikes was a fire hydrant at 0.57, and minions' cartoon figures a fire hydrant at 0.58 and a kite at 0.65.
-CONFUSED_SCORE = {"fire hydrant": 0.7, "kite": 0.7}
+# bikes was a fire hydrant at 0.57, and minions' cartoon figures a fire hydrant at 0.58, a kite at
+# 0.65 and a teddy bear at 0.53.
+CONFUSED_SCORE = {"fire hydrant": 0.7, "kite": 0.7, "teddy bear": 0.7}
 MIN_AREA = 0.002  # share of the frame: a yellow speck on vtest's lawn was a "sports ball" in 63 of 80 looks
 
 
-def describe_objects(looks: list[np.ndarray]) -> list[dict]:
+def describe_objects(looks: list[np.ndarray], reused: list[bool] | None = None) -> list[dict]:
     """A shot's objects from its looks (detect_objects rows per frame): the classes seen in at
     least half of the looks whose best box reaches NAME_SCORE (or seen in every look of two or
     more), with how many show at once (median over the looks that see them), the best score,
-    where the best box stands and whether they move."""
+    where the best box stands and its height (a share of the frame's), and whether they move (judged on the looks not `reused` from a
+    still frame's last look)."""
+    reused = reused or [False] * len(looks)
     found = []
     for cls in np.unique(np.concatenate([look[:, 0] for look in looks])) if looks else []:
         name = COCO[int(cls)]
@@ -148,7 +151,8 @@ def describe_objects(looks: list[np.ndarray]) -> list[dict]:
         centre = box[2] + box[4] / 2
         found.append({"name": name, "count": int(np.median([len(b) for b in seen])), "score": round(best, 3),
                       "where": "left" if centre < 1 / 3 else "right" if centre > 2 / 3 else "centre",
-                      "moving": moving(boxes), "looks": len(looks)})
+                      "height": round(float(box[5]), 3),
+                      "moving": moving([b for b, copy in zip(boxes, reused) if not copy]), "looks": len(looks)})
     return sorted(found, key=lambda o: -o["score"])
 
 

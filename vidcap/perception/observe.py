@@ -1,6 +1,7 @@
 """Everything measured on frames during the one decode pass, besides shots and CNN features:
-per decoded frame, luma statistics (black frames, fades); per sampled frame, faces, camera
-motion, colour, colour bars and a text check; objects (a COCO detector) on a sampled frame
+per decoded frame, luma statistics (black frames, fades); per sampled frame (its picture
+without black bars: technical.without_bars), faces, camera motion, colour, colour bars and a
+text check, faces only when the frame has changed since the last one analysed; objects (a COCO detector) on a sampled frame
 at most every `object_gap` seconds and on each shot's first; and OCR on the frame most likely to
 hold text in each stretch of up to `ocr_window` seconds of a shot, so that reading costs little."""
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from ..timing import timed
 from .motion import global_motion
 from .objects import detect_objects
 from .people import find_faces
@@ -19,6 +21,12 @@ from .technical import is_colour_bars
 from .text import colour_text_candidates, read_text, text_candidates
 
 MOTION_GAP = 3  # frames between the two frames that motion is measured on
+# Sampling by change: a sampled frame that differs from the last one analysed by less than
+# STILL_DIFF grey levels (mean over a 64x36 thumbnail) reuses its faces, objects and CNN
+# features, for at most MAX_STILL seconds. Measured 0.5 s apart: a talking head 0.6-2 (franck,
+# cap12), walkers seen from afar 2.2-4.8 (vtest), a hand turning a box 8, camera moves 12 and more.
+STILL_DIFF = 3.0
+MAX_STILL = 4.0
 
 SAMPLED = ("faces", "face_height", "dx", "dy", "zoom", "moving", "sky", "green", "water",
            "night_sky", "lights", "lines", "text_chars", "bars", "colour_shares")  # colour_shares: COLOUR_SHARES values a frame
@@ -28,16 +36,22 @@ SAMPLED = ("faces", "face_height", "dx", "dy", "zoom", "moving", "sky", "green",
 class FrameObserver:
     ocr_window: float = 4.0
     object_gap: float = 1.0
-    objects: list = field(default_factory=list)  # [{"time", "boxes": [[class, score, x, y, w, h]]}]
+    still_diff: float = STILL_DIFF
+    objects: list = field(default_factory=list)  # [{"time", "boxes": [[class, score, x, y, w, h]], "reused"?}]
     every: dict = field(default_factory=lambda: {"time": [], "luma": [], "spread": []})
     sampled: dict = field(default_factory=lambda: {k: [] for k in SAMPLED})
     ocr: list = field(default_factory=list)  # [{"time", "lines": [...]}]
+    seconds: dict = field(default_factory=dict)  # per stage (timing.timed)
     _recent: deque = field(default_factory=lambda: deque(maxlen=MOTION_GAP + 1))
     _window: dict = field(default_factory=dict)
+    _analysed: tuple = ()  # (time, thumbnail, faces) of the last sampled frame analysed afresh
 
-    def add(self, time: float, image: np.ndarray, small: np.ndarray, sampled: bool, new_shot: bool):
-        small_gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
-        mean, std = cv2.meanStdDev(small_gray)
+    def add(self, time: float, image: np.ndarray, small: np.ndarray, sampled: bool, new_shot: bool) -> bool:
+        """Measure a decoded frame; returns whether a sampled frame was analysed afresh (False:
+        it looks like the last one analysed, whose results it reuses; and for unsampled frames)."""
+        with timed(self.seconds, "luma"):
+            small_gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+            mean, std = cv2.meanStdDev(small_gray)
         self.every["time"].append(time)
         self.every["luma"].append(float(mean[0, 0]))
         self.every["spread"].append(float(std[0, 0]))
@@ -45,25 +59,39 @@ class FrameObserver:
             self._recent.clear()
             self.flush_ocr()
         self._recent.append((time, small_gray))
-        if sampled:
-            self._sample(time, image, small)
-            if new_shot or not self.objects or time - self.objects[-1]["time"] >= self.object_gap - 1e-6:
-                boxes = detect_objects(image)
-                self.objects.append({"time": time, "boxes": np.round(boxes, 3).tolist()})
+        if not sampled:
+            return False
+        thumbnail = cv2.resize(small_gray, (64, 36), interpolation=cv2.INTER_AREA).astype(np.float32)
+        fresh = new_shot or not self._analysed or time - self._analysed[0] >= MAX_STILL - 1e-6 \
+            or float(np.abs(thumbnail - self._analysed[1]).mean()) >= self.still_diff
+        if fresh:
+            with timed(self.seconds, "faces"):
+                self._analysed = (time, thumbnail, find_faces(image))
+        self._sample(time, image, small, self._analysed[2])
+        if new_shot or not self.objects or time - self.objects[-1]["time"] >= self.object_gap - 1e-6:
+            if fresh:
+                with timed(self.seconds, "objects"):
+                    boxes = np.round(detect_objects(image), 3).tolist()
+                self.objects.append({"time": time, "boxes": boxes})
+            else:  # what the last look saw is still there; it is not a new look at where things moved
+                self.objects.append({"time": time, "boxes": self.objects[-1]["boxes"], "reused": True})
+        return fresh
 
-    def _sample(self, time, image, small):
-        gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-        faces = find_faces(image)
-        if len(self._recent) > MOTION_GAP:
-            (t0, before), (t1, after) = self._recent[0], self._recent[-1]
-            motion = global_motion(before, after, t1 - t0)
-        else:
-            motion = (np.nan,) * 4
-        looks = {"edges": text_candidates(gray), "colour": colour_text_candidates(image)}
-        chars = sum(b[4] for boxes in looks.values() for b in boxes)
-        hsv = thumbnail_hsv(small)
-        values = [len(faces), max((f[3] for f in faces), default=0), *motion,
-                  *colour_stats(hsv), *night_measures(image), chars, is_colour_bars(small), colour_shares(hsv)]
+    def _sample(self, time, image, small, faces):
+        with timed(self.seconds, "motion"):
+            if len(self._recent) > MOTION_GAP:
+                (t0, before), (t1, after) = self._recent[0], self._recent[-1]
+                motion = global_motion(before, after, t1 - t0)
+            else:
+                motion = (np.nan,) * 4
+        with timed(self.seconds, "text check"):
+            gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+            looks = {"edges": text_candidates(gray), "colour": colour_text_candidates(image)}
+            chars = sum(b[4] for boxes in looks.values() for b in boxes)
+        with timed(self.seconds, "colour, setting"):
+            hsv = thumbnail_hsv(image)  # the picture: black bars are no colour of it
+            setting = [*colour_stats(hsv), *night_measures(image), chars, is_colour_bars(small), colour_shares(hsv)]
+        values = [len(faces), max((f[3] for f in faces), default=0), *motion, *setting]
         for key, value in zip(SAMPLED, values):
             self.sampled[key].append(value)
         if self._window and time - self._window["start"] >= self.ocr_window:
@@ -84,7 +112,8 @@ class FrameObserver:
                 _, time, image, boxes = self._window[look]
                 best.setdefault(time, (image, []))[1].extend(boxes)
         for time, (image, boxes) in sorted(best.items(), key=lambda item: item[0]):
-            self.ocr.append({"time": time, "lines": read_text(image, boxes)})
+            with timed(self.seconds, "ocr"):
+                self.ocr.append({"time": time, "lines": read_text(image, boxes)})
         self._window = {}
 
     def arrays(self) -> dict:

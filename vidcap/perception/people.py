@@ -41,17 +41,22 @@ def find_faces(image: np.ndarray) -> list[tuple[float, float, float, float]]:
 CROWD = 10  # people at once; fewer are "two", "three" or "several people"
 
 
+WHOLE_BODY = 0.6  # a walker's box is shorter than this share of the frame (vtest's: 0.1-0.3); a moving
+# box taller than that is an arm or a body too close to see its steps (cup.mp4's hand turning a bottle)
+
+
 def add_bodies(people: dict, persons: dict | None, static: bool) -> dict:
     """People from faces (describe_people) and from the detector's person boxes (`persons`,
     a describe_objects entry) together: someone seen from behind or too small for a face still
-    counts. Where people found by their bodies move on a still camera, they are walking (vtest:
-    people crossing a path seen from high above)."""
+    counts. Where people found by their bodies move on a still camera, whole, they are walking
+    (vtest: people crossing a path seen from high above)."""
     if not persons or persons["count"] <= people.get("count", 0):
         return people
     count = persons["count"]
     framing = "crowd" if count >= CROWD else "group" if count >= 2 else "person"
     found = {**people, "count": count, "framing": framing, "where": persons["where"], "from": "bodies"}
-    if persons.get("moving") and static and people.get("framing") != "close-up":
+    if persons.get("moving") and static and people.get("framing") != "close-up" \
+            and persons.get("height", 0) < WHOLE_BODY:
         found["action"] = "walking"
     return found
 

@@ -1,11 +1,28 @@
 """Technical segments, as cloud video services report them: black frames, fades to and from
-black, colour bars. (End credits need the text and motion findings: see facts.py.)"""
+black, colour bars (end credits need the text and motion findings: see facts.py); and the black
+bars of a letterboxed or pillarboxed picture."""
 
+import cv2
 import numpy as np
 
 BLACK_LUMA = 20.0  # mean 8-bit luma of a black frame...
 BLACK_SPREAD = 10.0  # ...whose pixels hardly vary
 MIN_FADE_FRAMES = 5
+BAR_LUMA = 24  # no pixel of a bar's row or column is brighter
+MIN_PICTURE = 0.4  # a frame that would keep less than this of a side is dark, not boxed
+
+
+def without_bars(image: np.ndarray) -> np.ndarray:
+    """The picture inside black bars (letterbox, pillarbox), as a view of the BGR frame; the frame
+    itself when it has none or is too dark to tell. What looks at the picture (faces, objects, the
+    CNN) sees it at its true shape, and wide enough pictures are then read as tiles."""
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    rows = np.flatnonzero(cv2.reduce(gray, 1, cv2.REDUCE_MAX).ravel() > BAR_LUMA)
+    cols = np.flatnonzero(cv2.reduce(gray, 0, cv2.REDUCE_MAX).ravel() > BAR_LUMA)
+    h, w = gray.shape
+    if not len(rows) or rows[-1] - rows[0] + 1 < MIN_PICTURE * h or cols[-1] - cols[0] + 1 < MIN_PICTURE * w:
+        return image
+    return image[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
 
 
 def black_segments(times: np.ndarray, luma: np.ndarray, spread: np.ndarray, end: float) -> list[dict]:

@@ -84,6 +84,8 @@ def _engine():
 def _clean(text: str) -> str:
     # The bundled recogniser also knows Chinese; films here are read in Latin script.
     text = re.sub(r"[^\x20-\x7e\u00c0-\u024f’‘“”—–]", "", text)
+    # A number set close after a word is its own word ("EINFACH2" is minions' "Einfach ... 2").
+    text = re.sub(r"\b([^\W\d_]{3,})(\d+)\b", r"\1 \2", text)
     return " ".join(text.split())
 
 
