@@ -50,12 +50,26 @@ def check_writable(path: str):
         raise VidcapError(f"{path}: cannot write here (permission denied)")
 
 
+def _lines(text: str) -> str:
+    """A cue's text without blank lines, which would end the cue in SRT and WebVTT."""
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+# Text read off the picture may hold what subtitle players take as markup. SRT has no escapes, so
+# the signs change to lookalikes: no "<b>" or "{\an8}" styling, no "-->" read as a timing line.
+# WebVTT escapes its tags; braces change there too, as players and converters to ASS obey "{\an8}".
+NO_OVERRIDES = {"{": "(", "}": ")"}
+SRT_SAFE = str.maketrans({"<": "‹", ">": "›", **NO_OVERRIDES})
+VTT_SAFE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", **NO_OVERRIDES})
+
+
 class SrtWriter:
     extension = "srt"
 
     def format(self, result) -> str:
         return srt.compose([
-            srt.Subtitle(i, datetime.timedelta(seconds=c.start), datetime.timedelta(seconds=c.end), c.text)
+            srt.Subtitle(i, datetime.timedelta(seconds=c.start), datetime.timedelta(seconds=c.end),
+                         _lines(c.text).translate(SRT_SAFE))
             for i, c in enumerate(result.cues, 1)])
 
 
@@ -70,7 +84,7 @@ class VttWriter:
     def format(self, result) -> str:
         blocks = ["WEBVTT"]
         for i, c in enumerate(result.cues, 1):
-            blocks.append(f"{i}\n{vtt_time(c.start)} --> {vtt_time(c.end)}\n{c.text}")
+            blocks.append(f"{i}\n{vtt_time(c.start)} --> {vtt_time(c.end)}\n{_lines(c.text).translate(VTT_SAFE)}")
         return "\n\n".join(blocks) + "\n"
 
 
