@@ -1,17 +1,19 @@
+import io
 import json
 import subprocess
 
 import pysubs2
+import srt
+import webvtt
 from hypothesis import given, settings
 from hypothesis import strategies as st
-import srt
 
 from vidcap.cues import Cue
 from vidcap.decode import VideoInfo, ffmpeg_exe
 from vidcap.facts import ShotFacts
 from vidcap.pipeline import Result
 from vidcap.shots import Shot
-from vidcap.writers import get_writer, write_result
+from vidcap.writers import get_writer, vtt_time, write_result
 
 CUES = [Cue(0.0, 2.5, "A taxi."), Cue(3.04, 7.5, "A bicycle against a wall,\nin a street."),
         Cue(3725.125, 3731.0, 'A sign reads "OPEN".')]
@@ -82,7 +84,7 @@ def nasty_result(texts: list[str]) -> Result:
 @given(st.lists(cue_text.map("".join).filter(lambda t: t.strip()), min_size=1, max_size=4))
 def test_text_off_the_picture_cannot_break_or_style_the_subtitles(texts):
     """Issue 12: OCR text with "-->", tags, ASS overrides, "&", blank lines or a lone number keeps
-    every cue whole and its timing, through srt and pysubs2, and styles nothing."""
+    every cue whole and its timing, through srt, webvtt-py and pysubs2, and styles nothing."""
     result = nasty_result(texts)
     timings = [(round(c.start * 1000), round(c.end * 1000)) for c in result.cues]
     lines = lambda t: [line.strip() for line in t.splitlines() if line.strip()]
@@ -92,6 +94,10 @@ def test_text_off_the_picture_cannot_break_or_style_the_subtitles(texts):
     for subtitle, text in zip(parsed, texts):
         assert not set("<>{}") & set(subtitle.content)
         assert len(subtitle.content.splitlines()) == len(lines(text))
+    captions = webvtt.from_buffer(io.StringIO(get_writer("vtt").format(result)))
+    assert [(c.start, c.end) for c in captions] == [(vtt_time(c.start), vtt_time(c.end)) for c in result.cues]
+    for caption, text in zip(captions, texts):
+        assert not set("<>{}") & set(caption.text) and len(caption.text.splitlines()) == len(lines(text))
     for fmt in ("srt", "vtt"):
         subs = pysubs2.SSAFile.from_string(get_writer(fmt).format(result), format_=fmt)
         assert [(e.start, e.end) for e in subs] == timings
