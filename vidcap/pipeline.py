@@ -18,6 +18,7 @@ from .shots import Shot, ShotDetector, ShotSettings, parts, shrink
 from .timing import timed
 
 ANALYSIS_VERSION = 16  # bump when what analyse() stores changes
+SMALL_WIDTH = 256  # every decoded frame is shrunk to this width for luma, motion and the change check
 
 
 @dataclass(frozen=True)
@@ -126,8 +127,8 @@ def analyse(path: str, options: Options = Options(), encoder: Optional[Encoder] 
         if frame is None:
             break
         with timed(observer.seconds, "shots"):
-            small = shrink(frame.image, options.shots.detect_width)
-            new_shot = detector.push(frame.time, small)
+            small = shrink(frame.image, SMALL_WIDTH)
+            new_shot = detector.push(frame.time, shrink(small, options.shots.detect_width))
         last_time = frame.time
         if progress:
             progress(frame.time, info.duration)

@@ -43,7 +43,8 @@ class ShotSettings:
     cut_threshold: float = 27.0  # ContentDetector's HSV change score for a hard cut
     fade_threshold: int = 12  # ThresholdDetector's 8-bit level for a fade to or from black
     min_shot: float = 0.5  # seconds; shorter flashes merge into their neighbour
-    detect_width: int = 256  # frames are shrunk to this width first, as SceneManager does
+    detect_width: int = 128  # frames are shrunk to this width first, as SceneManager does (the same
+    # cuts as at 256 on all 16 sample and dev clips, in half the time)
 
 
 def shrink(image: np.ndarray, width: int = ShotSettings.detect_width) -> np.ndarray:
