@@ -57,7 +57,8 @@ def test_text_camera_and_technical_segments():
 
 
 def test_dark_outdoor_shot_is_night():
-    assert narrate(facts(**STREET, lighting="dark")) == [["A car in a street, at night."]]
+    dark_street = dict(STREET, setting={**STREET["setting"], "time_of_day": "night"})  # as describe_setting gives it
+    assert narrate(facts(**dark_street, lighting="dark")) == [["A car in a street, at night."]]
 
 
 def test_a_long_take_says_what_changes():

@@ -4,7 +4,6 @@ same file with `ffmpeg -f null`, in one run; with peak memory and seconds per st
 `--generated` runs it on the generated film of test patterns that earlier numbers used."""
 
 import argparse
-import glob
 import json
 import os
 import random
@@ -14,6 +13,7 @@ import time
 
 from .decode import ffmpeg_exe
 from .pipeline import Options, describe_video
+from .samples import REAL_CLIPS
 from .synth import make_cuts_video
 from .writers import get_writer
 
@@ -43,17 +43,17 @@ def real_film(folder: str, minutes: float, samples: str = "samples") -> str:
         return path
     dev = os.path.join(samples, "dev")
     clips = [os.path.join(dev, name) for name in json.load(open(os.path.join(dev, "clips.json")))]
-    clips += sorted(p for p in glob.glob(os.path.join(samples, "*.mp4")) if os.path.basename(p) in
-                    ("bikes.mp4", "bigbuckbunny.mp4", "carphone_pristine.mp4"))
+    clips += [os.path.join(samples, name) for name in sorted(REAL_CLIPS)]
     missing = [c for c in clips if not os.path.exists(c)]
     if missing:
         raise SystemExit(f"bench: run `make samples` first ({len(missing)} clips missing)")
+    durations = {clip: probe(clip).duration for clip in clips}
     chosen, total = [], 0.0
     while total < minutes * 60:
         for clip in clips:
             if total < minutes * 60:
                 chosen.append(clip)
-                total += probe(clip).duration
+                total += durations[clip]
     fit = "scale=1280:720:force_original_aspect_ratio=decrease,pad=1280:720:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=24,format=yuv420p"
     graph = ";".join(f"[{i}:v:0]{fit}[v{i}]" for i in range(len(chosen)))
     graph += ";" + "".join(f"[v{i}]" for i in range(len(chosen))) + f"concat=n={len(chosen)}:v=1:a=0[film]"

@@ -5,7 +5,7 @@ them into sentences, and the LSTM narrator reads them beside the CNN features.""
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Optional
 
@@ -33,6 +33,7 @@ class ConceptTable:
         """ImageNet probabilities (..., 1000) -> probability mass per concept (..., C)."""
         return probs @ self.matrix
 
+    @cached_property
     def kind_shares(self) -> dict[str, float]:
         """The share of ImageNet's classes behind each kind: a kind's mass by chance."""
         kinds = sorted({c.kind for c in self.concepts})
@@ -169,7 +170,7 @@ def name_concepts(mean: np.ndarray, min_score: float = 0.5, min_kind_score: floa
     table = concept_table()
     kinds = {k: round(float(sum(m for m, c in zip(mean, table.concepts) if c.kind == k)), 3)
              for k in sorted({c.kind for c in table.concepts})}
-    chance = table.kind_shares()
+    chance = table.kind_shares
     concepts, named = [], set()
     for i in np.argsort(-mean):
         if mean[i] < min_score:

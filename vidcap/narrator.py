@@ -16,11 +16,12 @@ import numpy as np
 from .errors import VidcapError
 from .facts import GENERIC_NAMES, ShotFacts, content_words
 from .perception.objects import OBJECT_WORDS
+from .perception.setting import CITY
 
 GENERIC = set(GENERIC_NAMES.values())  # "a vehicle": not said beside a named object
 DANGLING = {"a", "an", "the", "and", "or", "of", "with", "by", "at", "to", "from", "through"}  # cannot end a sentence
 
-PLACE_PREPOSITION = {"a stage": "on", "water": "by", "grass": "on", "city buildings with lit windows": "before"}
+PLACE_PREPOSITION = {"a stage": "on", "water": "by", "grass": "on", CITY: "before"}
 NUMBERS = {2: "two", 3: "three"}
 
 
@@ -83,8 +84,7 @@ def main_phrase(facts: ShotFacts) -> str:
         phrase = f"{subject} {PLACE_PREPOSITION.get(place, 'in')} {place}"
     else:
         phrase = subject or place or ""
-    if phrase and (facts.setting.get("time_of_day") == "night"
-                   or facts.lighting == "dark" and facts.setting.get("where") == "outdoors"):
+    if phrase and facts.setting.get("time_of_day") == "night":  # describe_setting: dark outdoors is night too
         phrase += ", at night"
     elif phrase and facts.lighting == "dark":
         phrase += ", in the dark"

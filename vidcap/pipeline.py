@@ -109,7 +109,7 @@ def analyse(path: str, options: Options = Options(), encoder: Optional[Encoder] 
     detector = ShotDetector(info.fps, options.shots)
     observer = FrameObserver(still_diff=options.still_diff)
     times, brightness, features, probs, batch = [], [], [], [], []
-    source = []  # per sampled frame: the row of the CNN's output it takes (a still frame: the last one's)
+    source, encoded = [], 0  # per sampled frame, the row of the CNN's output it takes (a still frame: the last one's)
 
     def flush():
         if batch:
@@ -140,7 +140,8 @@ def analyse(path: str, options: Options = Options(), encoder: Optional[Encoder] 
             times.append(frame.time)
             brightness.append(observer.every["luma"][-1])  # one measure of light, as black frames use
             if fresh:
-                source.append(sum(map(len, features)) + len(batch))
+                source.append(encoded)
+                encoded += 1
                 batch.append(picture)
             else:
                 source.append(source[-1])

@@ -88,6 +88,8 @@ WATER_CONCEPTS = {"a lake", "a coast", "a beach", "a pier", "a boat", "a ship", 
 MIN_WATER_SUPPORT = 0.2
 
 
+CITY = "city buildings with lit windows"
+INDOOR_PLACES = {"a stage", "a restaurant", "a library", "a shop", "a church", "a cinema"}
 NIGHT_SKY = 0.15  # share of the top third (night_measures)
 NIGHT_LIGHTS = 10  # lit points per 10,000 pixels: a night sky with lights under it
 CITY_LIGHTS = 20  # ...and this many, with CITY_LINES straight edges: lit buildings (the night city: 27-63, 18-43)
@@ -108,22 +110,20 @@ def describe_setting(sky: np.ndarray, green: np.ndarray, water: np.ndarray, kind
     outdoor_evidence = sky + green + water + kinds.get("vehicle", 0) + kinds.get("place", 0)
     place = None
     if at_night and lights >= CITY_LIGHTS and lines >= CITY_LINES:
-        place = "city buildings with lit windows"
+        place = CITY
     elif {"a car", "a taxi", "a bus", "a truck", "a van", "a tram", "a vehicle", "a bicycle",
             "traffic lights", "a street sign", "a scooter"} & set(concept_names):
         place = "a street"
-    elif {"a stage", "a restaurant", "a library", "a shop", "a church", "a cinema"} & set(concept_names):
-        place = next(n for n in concept_names if n in {"a stage", "a restaurant", "a library",
-                                                       "a shop", "a church", "a cinema"})
+    elif INDOOR_PLACES & set(concept_names):
+        place = next(n for n in concept_names if n in INDOOR_PLACES)
     elif green > 0.5:  # green ground: a lawn, a meadow, a pitch; "grass" is true of them all. A lawn fills
         # the bottom half (vtest 0.70-0.74, bigbuckbunny 0.60-0.70); a tree seen through a window,
         # green from top to bottom, filled 0.35-0.41 of it
         place = "grass"
     elif water > 0.35:
         place = "water"
-    outdoors = place in {"a street", "grass", "water", "city buildings with lit windows"} or at_night or outdoor_evidence > 0.5
-    indoors = place in {"a stage", "a restaurant", "a library", "a shop", "a church", "a cinema"} \
-        or (not outdoors and outdoor_evidence < 0.1 and kinds.get("object", 0) > 0.3)
+    outdoors = place in {"a street", "grass", "water", CITY} or at_night or outdoor_evidence > 0.5
+    indoors = place in INDOOR_PLACES or (not outdoors and outdoor_evidence < 0.1 and kinds.get("object", 0) > 0.3)
     where = "outdoors" if outdoors else "indoors" if indoors else "unknown"
     time_of_day = ("night" if at_night or lighting == "dark" else "day") if where == "outdoors" else "unknown"
     return {"where": where, "time_of_day": time_of_day, "place": place,
