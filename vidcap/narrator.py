@@ -57,7 +57,8 @@ def who(facts: ShotFacts) -> str:
     framing = people.get("framing")
     backdrop = f" against a {colour} background" if (colour := facts.colours.get("backdrop")) else ""
     if framing == "close-up":
-        return f"a close-up of {suited or 'a face'}{backdrop}"
+        facing = " facing the camera" if people.get("facing") else ""
+        return f"a close-up of {suited or ('a person' if facing else 'a face')}{facing}{backdrop}"
     walking = " walking" if people.get("action") == "walking" else ""
     if framing == "person":
         return (suited or "a person") + walking + backdrop
@@ -82,6 +83,8 @@ def main_phrase(facts: ShotFacts) -> str:
     place = facts.setting.get("place")
     if place and subject:
         phrase = f"{subject} {PLACE_PREPOSITION.get(place, 'in')} {place}"
+    elif subject and facts.setting.get("where") == "indoors":  # setting first, as describers do
+        phrase = f"indoors, {subject}"
     else:
         phrase = subject or place or ""
     if phrase and facts.setting.get("time_of_day") == "night":  # describe_setting: dark outdoors is night too

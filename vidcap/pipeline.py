@@ -17,7 +17,7 @@ from .perception.technical import without_bars
 from .shots import Shot, ShotDetector, ShotSettings, parts, shrink
 from .timing import timed
 
-ANALYSIS_VERSION = 16  # bump when what analyse() stores changes
+ANALYSIS_VERSION = 17  # bump when what analyse() stores changes
 SMALL_WIDTH = 256  # every decoded frame is shrunk to this width for luma, motion and the change check
 
 

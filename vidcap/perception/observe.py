@@ -28,7 +28,7 @@ MOTION_GAP = 3  # frames between the two frames that motion is measured on
 STILL_DIFF = 3.0
 MAX_STILL = 4.0
 
-SAMPLED = ("faces", "face_height", "dx", "dy", "zoom", "moving", "sky", "green", "water",
+SAMPLED = ("faces", "face_height", "face_turn", "dx", "dy", "zoom", "moving", "sky", "green", "water",
            "night_sky", "lights", "lines", "text_chars", "bars", "colour_shares")  # colour_shares: COLOUR_SHARES values a frame
 
 
@@ -91,7 +91,8 @@ class FrameObserver:
         with timed(self.seconds, "colour, setting"):
             hsv = thumbnail_hsv(image)  # the picture: black bars are no colour of it
             setting = [*colour_stats(hsv), *night_measures(image), chars, is_colour_bars(small), colour_shares(hsv)]
-        values = [len(faces), max((f[3] for f in faces), default=0), *motion, *setting]
+        largest = max(faces, key=lambda f: f[3], default=(0, 0, 0, 0, np.nan))
+        values = [len(faces), largest[3], largest[4], *motion, *setting]
         for key, value in zip(SAMPLED, values):
             self.sampled[key].append(value)
         if self._window and time - self._window["start"] >= self.ocr_window:

@@ -31,11 +31,20 @@ def _detector():
     return detector
 
 
-def find_faces(image: np.ndarray) -> list[tuple[float, float, float, float]]:
-    """Faces in a BGR frame as (x, y, w, h) boxes in frame fractions."""
+def find_faces(image: np.ndarray) -> list[tuple[float, float, float, float, float]]:
+    """Faces in a BGR frame as (x, y, w, h, turn): boxes in frame fractions, and how far the
+    head is turned from the camera: the nose tip's offset from the midpoint of the eyes, in eye
+    spans (0 facing the camera; a three-quarter view about 0.3 and more)."""
+    height, width = image.shape[:2]
     found = _detector().process(cv2.cvtColor(image, cv2.COLOR_BGR2RGB)).detections or []
-    boxes = [d.location_data.relative_bounding_box for d in found]
-    return [(b.xmin, b.ymin, b.width, b.height) for b in boxes]
+    faces = []
+    for detection in found:
+        box = detection.location_data.relative_bounding_box
+        right_eye, left_eye, nose = detection.location_data.relative_keypoints[:3]
+        span = abs(left_eye.x - right_eye.x) * width
+        turn = abs(nose.x * width - (left_eye.x + right_eye.x) / 2 * width) / max(span, 1.0)
+        faces.append((box.xmin, box.ymin, box.width, box.height, turn))
+    return faces
 
 
 CROWD = 10  # people at once; fewer are "two", "three" or "several people"
@@ -61,9 +70,15 @@ def add_bodies(people: dict, persons: dict | None, static: bool) -> dict:
     return found
 
 
-def describe_people(face_counts: np.ndarray, face_heights: np.ndarray) -> dict:
+FACING = 0.25  # face turn (find_faces) below which a head faces the camera. Measured once a second:
+# cap12's talking head 0.01-0.22, franck's 0.0-0.27 (his head a little turned from 100 s on: 0.15-0.2),
+# Megamind's man in close-up 0.05-0.13; the woman looking across the table 0.22-0.5
+
+
+def describe_people(face_counts: np.ndarray, face_heights: np.ndarray, face_turns: np.ndarray | None = None) -> dict:
     """Per shot: how many people are visible and how big, from per-frame face counts and the
-    largest face's height as a share of the frame height."""
+    largest face's height as a share of the frame height; for a close-up, whether the face
+    looks at the camera (the largest face's turn, per frame)."""
     if not len(face_counts):
         return {"count": 0, "framing": None, "confidence": 0.0}
     seen = face_counts > 0
@@ -82,5 +97,7 @@ def describe_people(face_counts: np.ndarray, face_heights: np.ndarray) -> dict:
     height = float(np.median(face_heights[seen]))
     framing = ("crowd" if count >= CROWD else "close-up" if height >= 0.3 and count == 1
                else "group" if count >= 2 else "person")
-    return {"count": count, "framing": framing, "face_height": round(height, 2),
-            "confidence": round(confidence, 2)}
+    people = {"count": count, "framing": framing, "face_height": round(height, 2), "confidence": round(confidence, 2)}
+    if framing == "close-up" and face_turns is not None:
+        people["facing"] = bool(np.median(face_turns[seen]) < FACING)
+    return people
