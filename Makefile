@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 TORCH  ?= torch==2.14.1 torchvision==0.29.1
 VIDEO  ?= samples/bikes.mp4
 
-.PHONY: setup samples subtitles test bench clean models
+.PHONY: setup samples subtitles test bench fuzz clean models
 
 setup: $(VENV)/.installed samples
 
@@ -28,6 +28,10 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) -m vidcap.bench
+
+# Unusual, damaged and hostile files through describe and batch; counts of what must not happen.
+fuzz: $(VENV)/.installed
+	$(PY) -m vidcap.fuzz
 
 clean:
 	rm -rf bench .pytest_cache .hypothesis

@@ -1,5 +1,6 @@
 import math
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -33,7 +34,8 @@ def check_rules(cues, duration, fps, rules=RULES):
         length = cue.end - cue.start
         assert rules.min_duration - 1e-3 <= length <= rules.max_duration + 1e-9
         assert len(cue.text) / length <= rules.max_cps + 1e-9
-        assert 0 <= cue.start and cue.end <= duration + 1e-9
+        # past the end only where the whole video is too short to read its one cue in
+        assert 0 <= cue.start and (cue.end <= duration + 1e-9 or (cues == [cue] and cue.start == 0))
     for a, b in zip(cues, cues[1:]):
         assert b.start - a.end >= gap - 1e-9
 
@@ -91,8 +93,12 @@ def test_last_short_shot_folds_into_the_previous_cue():
     assert len(cues) == 1 and cues[0].text == "A dog. A cat."
 
 
-def test_video_shorter_than_a_readable_cue_gets_none():
-    assert make_cues([Span(0, 0.5, ["A dog."])], 0.5, 25) == []
+def test_video_shorter_than_a_readable_cue_gets_one_that_runs_on():
+    """Issue 12: an empty file tells the reader nothing and players refuse it; the one cue stays up
+    for as long as it takes to read, past the end of a half-second video."""
+    cues = make_cues([Span(0, 0.5, ["A dog."])], 0.5, 25)
+    assert [(c.start, c.text) for c in cues] == [(0, "A dog.")] and cues[0].end == pytest.approx(5 / 6, abs=1e-3)
+    check_rules(cues, 0.5, 25)
 
 
 def test_a_short_shot_before_a_silent_one_runs_on_into_it():

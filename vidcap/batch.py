@@ -187,7 +187,7 @@ def fingerprint(job: Job) -> str:
     """What made the output besides the video: vidcap, analysis and model versions, settings."""
     from . import __version__
 
-    settings = {k: v for k, v in asdict(job.options).items() if k != "use_cache"}
+    settings = {k: v for k, v in asdict(job.options).items() if k not in ("use_cache", "time_limit")}
     data = {"vidcap": __version__, "analysis": ANALYSIS_VERSION, "format": job.format,
             "narrator_weights": _narrator_digest(job.options.narrator), "options": settings}
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]

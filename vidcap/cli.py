@@ -31,6 +31,8 @@ def _add_job_options(parser: argparse.ArgumentParser):
                         help=f"'lstm' (the shipped model), 'rules' (its teacher) or a model folder "
                              f"(default {DEFAULT_NARRATOR})")
     parser.add_argument("--no-cache", action="store_true", help="ignore the feature cache")
+    parser.add_argument("--time-limit", type=_positive(float), metavar="SECONDS",
+                        help="give up on a video that takes longer (default: 60 s plus 10 s per second of video)")
     parser.add_argument("--max-line-chars", type=_positive(int), default=42)
     parser.add_argument("--max-cps", type=_positive(float), default=17.0,
                         help="reading speed limit, characters per second")
@@ -42,7 +44,7 @@ def _job_options(args):
 
     rules = ReadabilityRules(max_line_chars=args.max_line_chars, max_cps=args.max_cps)
     return Options(sample_fps=args.sample_fps, decode_fps=args.decode_fps, encoder=args.encoder,
-                   narrator=args.narrator, use_cache=not args.no_cache, rules=rules)
+                   narrator=args.narrator, use_cache=not args.no_cache, rules=rules, time_limit=args.time_limit)
 
 
 def build_parser() -> argparse.ArgumentParser:

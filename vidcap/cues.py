@@ -90,7 +90,7 @@ def _rank(sentence: str) -> int:
     then who and what is there, then camera moves and unnamed motion."""
     if '"' in sentence:
         return 0
-    if sentence.startswith(("A still view", "Mostly ")):  # the narrator's last resort: colours
+    if sentence.startswith(("A still view", "Mostly ", "A view in ")):  # the narrator's last resort: colours
         return 3
     return 2 if sentence.startswith(("The camera", "Something moves")) else 1
 
@@ -177,6 +177,13 @@ def make_cues(spans: list[Span], duration: float, fps: float,
             merged[i] = Span(span.start, run_on, span.sentences[:1], origins=[(span.start, run_on)])
         else:
             i += 1  # too short to say anything readable
+
+    if not cues and (first := next((fit_text(s.sentences[:1], rules) for s in merged), None)):
+        # A video too short to read anything in would leave an empty file, which players refuse
+        # and which tells the reader nothing: its first sentence stays up for as long as it takes
+        # to read, past the video's end only when the whole video is shorter than that.
+        start = max(0, min(merged[0].start, end_ms - reading_ms(first)))
+        cues.append((start, start + reading_ms(first), first, merged[0]))
 
     out: list[Cue] = []
     for start, end, text, _ in cues:

@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import threading
+import time
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Iterator, Optional
@@ -23,7 +24,7 @@ from .errors import BadVideo
 # What a folder search takes for a video; audio-only containers (.m4a) are included so that a
 # stray one is reported as having no video stream rather than passed over in silence.
 VIDEO_EXTENSIONS = (".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".wmv", ".flv", ".mpg", ".mpeg",
-                    ".m2v", ".ts", ".mts", ".m2ts", ".vob", ".3gp", ".ogv", ".mxf", ".dv", ".m4a")
+                    ".m2v", ".ts", ".mts", ".m2ts", ".vob", ".3gp", ".ogv", ".mxf", ".dv", ".gif", ".m4a")
 
 
 def ffmpeg_exe() -> str:
@@ -45,6 +46,7 @@ class VideoInfo:
     height: int
     rotation: int  # degrees of the display matrix, as ffmpeg reports it
     start_time: float  # the container's start; frame times are relative to it
+    stream: int = 0  # which video stream is described: the first that is not cover art
 
 
 @dataclass
@@ -79,15 +81,20 @@ def _seconds(hms: str) -> float:
 
 def parse_probe(path: str, text: str) -> VideoInfo:
     """Read what `ffmpeg -i` prints about a file (works where no ffprobe is installed)."""
-    stream = re.search(r"Stream #\d+:\d+[^\n]*?: Video: ([^\n]*)((?:\n    [^\n]*)*)", text)
-    if not stream:
+    videos = list(re.finditer(r"Stream #\d+:\d+[^\n]*?: Video: ([^\n]*)((?:\n    [^\n]*)*)", text))
+    moving = [i for i, v in enumerate(videos) if "(attached pic)" not in v.group(1)]
+    if not moving:
+        if videos:
+            raise BadVideo(f"{path}: no video stream (audio with cover art only)")
         if re.search(r"Stream #\d+:\d+", text):
             raise BadVideo(f"{path}: no video stream (audio or data only)")
         raise _ffmpeg_error(path, text)
+    stream = videos[moving[0]]
     desc, side = stream.group(1), stream.group(2)
     if desc.startswith("ansi"):  # ffmpeg's tty demuxer renders any text file as "video"
         raise BadVideo(f"{path}: not a video file (text)")
-    size = re.search(r"(?<![\w])(\d{1,5})x(\d{1,5})(?![\w])", desc)
+    # "720x576"; not a codec tag's hex ("[2][0][0][0] / 0x0002", an MPEG-2 stream in MPEG-TS)
+    size = re.search(r"(?<![\w])([1-9]\d{0,4})x([1-9]\d{0,4})(?![\w])", desc)
     if not size:
         raise BadVideo(f"{path}: video stream has no frame size (corrupt header?)")
     w, h = int(size.group(1)), int(size.group(2))
@@ -104,7 +111,7 @@ def parse_probe(path: str, text: str) -> VideoInfo:
     start = re.search(r"start: (-?[\d.]+)", text)
     return VideoInfo(path=path, duration=_seconds(duration.group(1)) if duration else None,
                      fps=fps, width=w, height=h, rotation=rotation,
-                     start_time=float(start.group(1)) if start else 0.0)
+                     start_time=float(start.group(1)) if start else 0.0, stream=moving[0])
 
 
 def probe(path: str) -> VideoInfo:
@@ -114,9 +121,23 @@ def probe(path: str) -> VideoInfo:
         raise BadVideo(f"{path}: is a directory, not a video file")
     if os.path.getsize(path) == 0:
         raise BadVideo(f"{path}: empty file")
-    result = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", ffmpeg_input(path)],
-                            capture_output=True, text=True, errors="replace")
+    try:
+        result = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", ffmpeg_input(path)],
+                                capture_output=True, text=True, errors="replace", timeout=PROBE_LIMIT)
+    except subprocess.TimeoutExpired:
+        raise BadVideo(f"{path}: ffmpeg took longer than {PROBE_LIMIT} s to read the header") from None
     return parse_probe(path, result.stderr)
+
+
+PROBE_LIMIT = 60  # seconds
+# Without --time-limit, a video may take this long: far beyond a slow run on 2 cores (a 720p
+# film analyses at about 5x realtime there), so only a stuck or crawling decode reaches it.
+LIMIT_BASE, LIMIT_PER_SECOND, LIMIT_UNKNOWN_DURATION = 60.0, 10.0, 3600.0
+
+
+def time_limit(info: VideoInfo) -> float:
+    """Seconds a video may take to decode and analyse by default, from its duration."""
+    return LIMIT_BASE + LIMIT_PER_SECOND * info.duration if info.duration else LIMIT_UNKNOWN_DURATION
 
 
 def analysis_size(info: VideoInfo, short_side: int) -> tuple[int, int]:
@@ -140,7 +161,7 @@ def decode_command(info: VideoInfo, short_side: int, fps: Optional[float]) -> li
     width, height = analysis_size(info, short_side)
     # ffmpeg-python cannot hash a name that is not UTF-8, so it builds the command around a
     # placeholder and the real name goes in afterwards.
-    stream = ffmpeg.input("INPUT")["v:0"]
+    stream = ffmpeg.input("INPUT")[f"v:{info.stream}"]
     if fps:
         # Keep real frames (not fps-filter duplicates) so each keeps its true timestamp.
         stream = stream.filter("select", f"isnan(prev_selected_t)+gte(t-prev_selected_t,{0.999 / fps:.6f})")
@@ -152,10 +173,17 @@ def decode_command(info: VideoInfo, short_side: int, fps: Optional[float]) -> li
 
 
 def iter_frames(info: VideoInfo, short_side: int = 224, fps: Optional[float] = None,
-                prefetch: int = 48) -> Iterator[Frame]:
+                prefetch: int = 48, limit: Optional[float] = None) -> Iterator[Frame]:
     """Stream frames (never the whole video in memory: at most `prefetch` frames wait in a
     queue, so ffmpeg keeps decoding while the consumer computes). `fps` caps the rate in
-    ffmpeg; None keeps every frame. Raises BadVideo for unreadable or truncated input."""
+    ffmpeg; None keeps every frame. Raises BadVideo for unreadable or truncated input, and
+    when decoding and the consumer's work together pass `limit` seconds (ffmpeg is stopped)."""
+    deadline = time.monotonic() + limit if limit else None
+
+    def too_slow():
+        return BadVideo(f"{info.path}: took longer than the time limit of {limit:.0f} s "
+                        f"(stuck or crawling decode; see --time-limit)")
+
     width, height = analysis_size(info, short_side)
     frame_bytes = width * height * 3
     proc = subprocess.Popen(decode_command(info, short_side, fps), stdin=subprocess.DEVNULL,
@@ -192,12 +220,20 @@ def iter_frames(info: VideoInfo, short_side: int = 224, fps: Optional[float] = N
         t.start()
     index, last_time, data = 0, None, b""
     try:
-        while (data := frames.get()) is not None:
-            time = times.get()
-            if time is None:
+        while True:
+            try:
+                data = frames.get(timeout=None if deadline is None else max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise too_slow() from None
+            if data is None:
                 break
-            last_time = time
-            yield Frame(index, time, np.frombuffer(data, np.uint8).reshape(height, width, 3))
+            if deadline is not None and time.monotonic() > deadline:
+                raise too_slow()
+            shown = times.get()
+            if shown is None:
+                break
+            last_time = shown
+            yield Frame(index, shown, np.frombuffer(data, np.uint8).reshape(height, width, 3))
             index += 1
     finally:
         stop.set()
@@ -212,6 +248,8 @@ def iter_frames(info: VideoInfo, short_side: int = 224, fps: Optional[float] = N
         raise _ffmpeg_error(info.path, "".join(log))
     if index == 0:
         raise BadVideo(f"{info.path}: no video frames could be decoded (corrupt file?)")
-    if info.duration and last_time is not None and last_time + max(1.0, 0.1 * info.duration) < info.duration:
+    # The last frame stays up for a frame's time: at 0.5 fps a whole film ends 2 s after it.
+    slack = max(1.0, 0.1 * info.duration, 1.5 / info.fps) if info.duration else 0.0
+    if info.duration and last_time is not None and last_time + slack < info.duration:
         raise BadVideo(f"{info.path}: truncated or corrupt: frames stop at {last_time:.2f} s "
                           f"of {info.duration:.2f} s")

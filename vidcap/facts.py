@@ -146,7 +146,7 @@ class ShotFacts:
             said.append("screen")
         if "credits" in self.segments:
             said.append("end credits roll")
-        said += self.colours.get("frame", []) + self.colours.get("centre", [])
+        said += self.colours.get("frame", []) + self.colours.get("centre", []) + self.colours.get("mixed", [])
         if self.colours.get("backdrop"):
             said.append(self.colours["backdrop"] + " background")
         return {w for phrase in said for w in content_words(phrase)}

@@ -136,6 +136,9 @@ class RulesNarrator:
             # Nothing named, but a viewer still sees a picture: say what was measured of it.
             still = "A still view, mostly " if camera.get("camera") == "static" else "Mostly "
             out.append(sentence(still + join_names(colours)))
+        elif not out and (colours := facts.colours.get("mixed")):  # no colour has a quarter of the frame
+            still = "A still view in " if camera.get("camera") == "static" else "A view in "
+            out.append(sentence(still + join_names(colours)))
         return out
 
     def in_context(self, phrase: str, facts: ShotFacts, before: list[ShotFacts], said) -> str:

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import __version__, cache
 from .cues import Cue, ReadabilityRules, Span, make_cues, unsaid
-from .decode import VideoInfo, iter_frames, probe
+from .decode import VideoInfo, iter_frames, probe, time_limit
 from .facts import ShotFacts, all_facts
 from .features import DEFAULT_ENCODER, Encoder, load_encoder
 from .narrator import DEFAULT_NARRATOR, get_narrator
@@ -33,6 +33,7 @@ class Options:
     narrator: str = DEFAULT_NARRATOR
     use_cache: bool = True
     still_diff: float = STILL_DIFF  # sampling by change (perception.observe); 0: analyse every sampled frame
+    time_limit: Optional[float] = None  # seconds to decode and analyse a video; None: from its duration (decode.time_limit)
 
 
 @dataclass
@@ -120,7 +121,7 @@ def analyse(path: str, options: Options = Options(), encoder: Optional[Encoder] 
             batch.clear()
 
     next_sample, last_time = 0.0, 0.0
-    frames = iter_frames(info, options.short_side, options.decode_fps)
+    frames = iter_frames(info, options.short_side, options.decode_fps, limit=options.time_limit or time_limit(info))
     while True:
         with timed(observer.seconds, "decode (waiting on ffmpeg)"):
             frame = next(frames, None)

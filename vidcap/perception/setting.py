@@ -69,16 +69,22 @@ def colour_shares(hsv: np.ndarray) -> np.ndarray:
 BACKDROP_SHARE = 0.6  # of the frame outside its centre: one colour behind the subject
 
 
+MIXED_SHARE = 0.1  # where no colour reaches a quarter of the frame, those that reach this share
+
+
 def describe_colours(mean: np.ndarray, min_share: float = 0.25) -> dict:
-    """The main colours of a shot from its frames' mean colour shares: names, largest first; and
-    the backdrop, a colour (not grey or black: those are shadow and dim rooms as often as a
-    backdrop) that fills most of the frame around its centre, else None."""
-    named = lambda part: [COLOUR_NAMES[i] for i in np.argsort(-part) if part[i] >= min_share]
+    """The main colours of a shot from its frames' mean colour shares: names, largest first; where
+    none has `min_share` of the frame, the three largest of the mix ("mixed"); and the backdrop, a
+    colour (not grey or black: those are shadow and dim rooms as often as a backdrop) that fills
+    most of the frame around its centre, else None."""
+    named = lambda part, least: [COLOUR_NAMES[i] for i in np.argsort(-part) if part[i] >= least]
     n = len(COLOUR_NAMES)
     around = (4 * mean[:n] - mean[n:]) / 3  # the centre is a quarter of the frame
     top = int(np.argmax(around))
     backdrop = COLOUR_NAMES[top] if around[top] >= BACKDROP_SHARE and COLOUR_NAMES[top] not in ("grey", "black") else None
-    return {"frame": named(mean[:n]), "centre": named(mean[n:]), "backdrop": backdrop}
+    frame = named(mean[:n], min_share)
+    return {"frame": frame, "centre": named(mean[n:], min_share), "backdrop": backdrop,
+            "mixed": [] if frame else named(mean[:n], MIXED_SHARE)[:3]}
 
 
 # ImageNet concepts that show open water; blue below the horizon is water only beside one of them
