@@ -238,3 +238,27 @@ def test_a_file_name_that_is_not_utf8(tmp_path, good_clips, capsys):
 def test_an_unreachable_ray_cluster_is_a_clear_error(tmp_path, good_clips, capsys):
     code, err = batch(capsys, good_clips[0], "-o", tmp_path / "subs", "--engine", "ray", "--address", "127.0.0.1:1")
     assert code == 1 and "cannot reach the Ray cluster at 127.0.0.1:1" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_a_damaged_journal_is_refused_then_rebuilt_from_the_outputs(tmp_path, good_clips, capsys, damage):
+    """Issue 12: a corrupt or truncated journal gives one clear line; --rebuild-journal sets it aside
+    and takes the outputs in OUTDIR as done, so nothing is described again."""
+    src, out = make_folder(tmp_path / "films", good_clips, bad=False), tmp_path / "subs"
+    assert batch(capsys, src, "-o", out, "--workers", 1)[0] == 0
+    journal = out / ".vidcap" / "journal.sqlite"
+    data = journal.read_bytes()
+    journal.write_bytes(data[:100] + os.urandom(4000) + data[4100:] if damage == "garbage" else data[:len(data) // 2])
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*.srt")}
+    (out / "one.srt").unlink()  # lost too: the rebuilt journal must not call it done
+
+    code, err = batch(capsys, src, "-o", out)
+    assert code == 1 and err.count("\n") == 1 and "journal is damaged" in err and "--rebuild-journal" in err
+
+    code, err = batch(capsys, src, "-o", out, "--rebuild-journal")
+    assert code == 0, err
+    assert [p.name for p in (out / ".vidcap").glob("journal.sqlite.damaged-*")]
+    assert events(out, "video_start")[-1:] == ["one.srt"] and len(events(out, "video_start")) == 4
+    assert {k: v[0] for k, v in journal_rows(out).items()} == {n.replace(".mp4", ".srt"): "done" for n in GOOD}
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*.srt") if p.name != "one.srt"} == \
+        {p: t for p, t in before.items() if p.name != "one.srt"}

@@ -305,9 +305,10 @@ class Progress:
 
 def run_batch(inputs: list[str], outdir: str, options: Options = Options(), fmt: str = "srt",
               workers: int | None = None, engine: str = "local", address: str | None = None,
-              retries: int = 2, force: bool = False, shard: str | None = None) -> int:
+              retries: int = 2, force: bool = False, shard: str | None = None, rebuild_journal: bool = False) -> int:
     """The batch; returns the exit status: 0 when every video has its output, 1 when some
-    failed (now or, unchanged, before)."""
+    failed (now or, unchanged, before). `rebuild_journal`: set the journal aside and start a new
+    one in which every job whose output is in OUTDIR is done (see rebuild)."""
     jobs = make_jobs(find_sources(inputs), options, fmt)
     part = parse_shard(shard)
     jobs = [j for j in jobs if in_shard(j, part)]
@@ -319,8 +320,11 @@ def run_batch(inputs: list[str], outdir: str, options: Options = Options(), fmt:
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         with batch_lock(outdir, part):
+            aside = Journal.set_aside(journal_path(outdir, part)) if rebuild_journal else None
             journal, log = Journal(journal_path(outdir, part)), EventLog(outdir)
             try:
+                if rebuild_journal:
+                    log("journal_rebuilt", set_aside=aside, done=rebuild(journal, jobs, outdir))
                 return _run(jobs, outdir, journal, log, workers, engine, address, retries, force)
             except KeyboardInterrupt:
                 log("batch_interrupted")
@@ -330,6 +334,19 @@ def run_batch(inputs: list[str], outdir: str, options: Options = Options(), fmt:
                 log.close()
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def rebuild(journal: Journal, jobs: list[Job], outdir: str) -> int:
+    """Record as done, with this run's settings, every job whose output is already in OUTDIR (the
+    outputs are only ever written whole, so one that is there is complete); the rest are left to do.
+    Returns how many were recorded."""
+    done = 0
+    for job in jobs:
+        if os.path.isfile(os.path.join(outdir, job.output)):
+            journal.started(job.output, job.source, *identity(job.source), fingerprint(job), "rebuilt")
+            journal.done(job.output, None, 0.0, None, None, None)
+            done += 1
+    return done
 
 
 def _interrupt(signum, frame):

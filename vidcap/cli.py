@@ -75,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--retries", type=int, default=2,
                        help="times a video that failed for a passing reason is tried again (default 2)")
     batch.add_argument("--force", action="store_true", help="redo every video, done or not")
+    batch.add_argument("--rebuild-journal", action="store_true",
+                       help="set a damaged journal aside and start a new one from the outputs in OUTDIR")
     batch.add_argument("--shard", metavar="K/N", help="only the K-th of N parts (0-based), e.g. "
                        "$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT")
     _add_job_options(batch)
@@ -195,7 +197,7 @@ def run_batch(args) -> int:
     from .batch import run_batch
 
     return run_batch(args.inputs, args.output_dir, _job_options(args), args.format, args.workers,
-                     args.engine, args.address, args.retries, args.force, args.shard)
+                     args.engine, args.address, args.retries, args.force, args.shard, args.rebuild_journal)
 
 
 def run_status(args):

@@ -113,17 +113,40 @@ def journal_path(outdir: str, shard: tuple[int, int] | None = None) -> str:
     return os.path.join(state_dir(outdir), f"journal{_suffix(shard)}.sqlite")
 
 
+class JournalDamaged(VidcapError):
+    """The journal file cannot be read as a database, or fails SQLite's integrity check."""
+
+
 class Journal:
     def __init__(self, path: str, readonly: bool = False):
-        if readonly:
-            self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        else:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            self.db = sqlite3.connect(path)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=FULL")
-            self.db.execute(SCHEMA)
-            self.db.commit()
+        try:
+            if readonly:
+                self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            else:
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                self.db = sqlite3.connect(path)
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=FULL")
+            check = self.db.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise sqlite3.DatabaseError(check)
+            if not readonly:
+                self.db.execute(SCHEMA)
+                self.db.commit()
+        except sqlite3.DatabaseError as e:
+            raise JournalDamaged(f"{path}: the batch journal is damaged ({e}); `vidcap batch --rebuild-journal` "
+                                 f"sets it aside and rebuilds it from the outputs in the folder") from None
+
+    @staticmethod
+    def set_aside(path: str) -> str | None:
+        """Move a damaged journal (with its WAL files) out of the way; returns where it went."""
+        if not os.path.exists(path):
+            return None
+        aside = f"{path}.damaged-{time.strftime('%Y%m%d-%H%M%S')}"
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.replace(path + suffix, aside + suffix)
+        return aside
 
     def get(self, output: str) -> Entry | None:
         row = self.db.execute("SELECT * FROM videos WHERE output = ?", (as_text(output),)).fetchone()
