@@ -15,6 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet $(TORCH)
 	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -c 'from vidcap.features import export_lite0_onnx; export_lite0_onnx()'
 	touch $@
 
 samples: $(VENV)/.installed

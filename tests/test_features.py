@@ -34,6 +34,33 @@ def test_features_are_batched_and_shaped(encoder):
     assert np.allclose(probs.sum(1), 1, atol=1e-4)
 
 
+def test_onnxruntime_and_torch_give_the_same_features(encoder, real):
+    """On a CPU the default encoder runs through onnxruntime (an ONNX export of the same weights);
+    torch runs it on a GPU. Both must give what the narrator was trained on."""
+    import cv2
+
+    from vidcap.features import _torch_encoder
+
+    capture = cv2.VideoCapture(real["bikes"])
+    frames = [capture.read()[1] for _ in range(8)]
+    assert encoder.device == "cpu (onnxruntime)"
+    ours, theirs = encoder.encode(frames), _torch_encoder("efficientnet-lite0", "cpu").encode(frames)
+    assert np.abs(ours[0] - theirs[0]).max() < 1e-3 and np.abs(ours[1] - theirs[1]).max() < 1e-4
+    assert (ours[1].argmax(1) == theirs[1].argmax(1)).all()
+
+
+def test_describing_on_a_cpu_never_imports_torch(real, tmp_path):
+    """torch takes about 650 MB on import: a CPU run with the rule narrator does without it."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from vidcap.cli import main; assert main(['describe', '--no-cache', *sys.argv[1:]]) == 0; "
+            "assert not [m for m in sys.modules if m.split('.')[0] in ('torch', 'torchvision')]")
+    run = subprocess.run([sys.executable, "-c", code, real["bikes"], "-o", str(tmp_path / "bikes.srt")],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+
+
 def test_torchvision_backbone_without_weights_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     with pytest.raises(VidcapError, match="resnet18-f37072fd.pth"):
