@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet $(TORCH)
 	$(PY) -m pip install --quiet -e '.[test]'
-	$(PY) -c 'from vidcap.features import export_lite0_onnx; export_lite0_onnx()'
+	$(PY) -c 'from vidcap.analysis.features import export_lite0_onnx; export_lite0_onnx()'
 	touch $@
 
 samples: $(VENV)/.installed
@@ -28,11 +28,11 @@ test: $(VENV)/.installed
 	$(PY) -m pytest -q
 
 bench: $(VENV)/.installed
-	$(PY) -m vidcap.bench
+	$(PY) -m vidcap.bench.film
 
 # Unusual, damaged and hostile files through describe and batch; counts of what must not happen.
 fuzz: $(VENV)/.installed
-	$(PY) -m vidcap.fuzz
+	$(PY) -m vidcap.bench.fuzz
 
 clean:
 	rm -rf bench .pytest_cache .hypothesis
@@ -48,7 +48,7 @@ BATCH_FLAGS = $(if $(WORKERS),--workers $(WORKERS)) $(if $(ENGINE),--engine $(EN
 
 # Batch throughput with 1 and 2 workers on 20 sample copies + 5 bad files (cache off).
 bench-batch: $(VENV)/.installed
-	$(PY) -m vidcap.bench_batch
+	$(PY) -m vidcap.bench.batch
 
 batch: $(VENV)/.installed
 	$(VENV)/bin/vidcap batch $(IN) -o $(BATCH_OUT) $(strip $(BATCH_FLAGS))

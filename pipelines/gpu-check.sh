@@ -4,10 +4,10 @@
 # machine with CUDA and the project's .venv (or any Python with torch and vidcap importable).
 set -euo pipefail
 PY=${PY:-.venv/bin/python}
-"$PY" -m vidcap.bench_narrator
+"$PY" -m vidcap.bench.narrator
 "$PY" - <<'PY'
 import time, numpy as np, torch
-from vidcap.features import load_encoder
+from vidcap.analysis.features import load_encoder
 for name in ["cpu"] + (["cuda"] if torch.cuda.is_available() else []):
     enc = load_encoder(device=torch.device(name))
     frames = [np.random.randint(0, 255, (224, 398, 3), np.uint8) for _ in range(64)]

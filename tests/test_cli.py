@@ -9,7 +9,7 @@ import srt
 
 from test_cues import check_rules
 from vidcap.cli import main
-from vidcap.decode import ffmpeg_exe
+from vidcap.analysis.decode import ffmpeg_exe
 
 
 def run(capsys, *args):
@@ -38,7 +38,7 @@ def test_describe_json_lists_the_shots(bikes_copy, tmp_path, capsys):
     assert data["video"]["duration"] == pytest.approx(10.0, abs=0.05)
     assert [t["text"] for t in data["shots"][1]["facts"]["text"]] == ["TAXI"]  # the taxi's roof sign
     assert data["model"]["narrator"] == "rules" and data["model"]["encoder"] == "efficientnet-lite0"
-    from vidcap.cues import Cue
+    from vidcap.narration.cues import Cue
     check_rules([Cue(c["start"], c["end"], c["text"]) for c in data["cues"]], 10.0, 25.0)
 
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vidcap.cues import ReadabilityRules, Span, fit_text, make_cues, unsaid, wrap
+from vidcap.narration.cues import ReadabilityRules, Span, fit_text, make_cues, unsaid, wrap
 
 RULES = ReadabilityRules()
 WORDS = st.sampled_from(["a", "dog", "taxi", "street", "the", "person", "in", "dark", "again",

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from conftest import VFR_TIMES
-from vidcap.decode import analysis_size, iter_frames, parse_probe, probe
+from vidcap.analysis.decode import analysis_size, iter_frames, parse_probe, probe
 from vidcap.errors import VidcapError
 
 

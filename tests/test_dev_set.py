@@ -8,9 +8,9 @@ import pytest
 import srt
 
 from test_cues import check_rules
-from vidcap.evaluate import unsupported
+from vidcap.learning.evaluate import unsupported
 from vidcap.pipeline import Options, describe_video
-from vidcap.writers import get_writer
+from vidcap.narration.writers import get_writer
 
 DEV = os.path.join(os.path.dirname(__file__), "..", "samples", "dev")
 CLIPS = sorted(json.load(open(os.path.join(DEV, "clips.json"))))

@@ -7,7 +7,7 @@ import torch
 
 from vidcap import pipeline
 from vidcap.errors import VidcapError
-from vidcap.features import imagenet_categories, load_encoder
+from vidcap.analysis.features import imagenet_categories, load_encoder
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def test_onnxruntime_and_torch_give_the_same_features(encoder, real):
     torch runs it on a GPU. Both must give what the narrator was trained on."""
     import cv2
 
-    from vidcap.features import _torch_encoder
+    from vidcap.analysis.features import _torch_encoder
 
     capture = cv2.VideoCapture(real["bikes"])
     frames = [capture.read()[1] for _ in range(8)]

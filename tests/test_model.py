@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from vidcap.model import SPECIALS, ModelDimensions, Narrator, load_checkpoint, save_checkpoint
-from vidcap.narrator import LstmNarrator, detokenize, tokenize
+from vidcap.narration.model import SPECIALS, ModelDimensions, Narrator, load_checkpoint, save_checkpoint
+from vidcap.narration.narrator import LstmNarrator, detokenize, tokenize
 
 VOCAB = SPECIALS + ["a", "red", "circle", "on", "black", ".", "the", "camera", "pans", "left", "title", ":",
                     '"', "<text0>", "back", "to"]
@@ -40,7 +40,7 @@ def test_chunked_narration_with_state_handed_over_equals_one_call():
 
 def test_decoding_never_chooses_special_tokens_and_keeps_to_allowed_words():
     """Review: generate() could emit <pad>, <bos> and <unk>, and detokenize printed them."""
-    from vidcap.model import BOS, EOS, PAD, UNK
+    from vidcap.narration.model import BOS, EOS, PAD, UNK
 
     model = tiny_model(3)
     with torch.no_grad():  # make the specials the likeliest words by far
@@ -55,7 +55,7 @@ def test_decoding_never_chooses_special_tokens_and_keeps_to_allowed_words():
 
 
 def test_model_dimensions_default_to_the_fact_vector_size():
-    from vidcap.facts import fact_vector_size
+    from vidcap.analysis.facts import fact_vector_size
 
     assert ModelDimensions().n_facts == fact_vector_size()
 
@@ -113,7 +113,7 @@ def test_hyphenated_words_stay_one_token():
 
 
 def test_the_shipped_narrator_loads_and_describes(bikes_copy):
-    from vidcap.narrator import DEFAULT_MODEL, get_narrator
+    from vidcap.narration.narrator import DEFAULT_MODEL, get_narrator
     from vidcap.pipeline import Options, describe_video
 
     narrator = get_narrator("lstm")

@@ -1,5 +1,5 @@
-from vidcap.facts import ShotFacts
-from vidcap.narrator import RulesNarrator
+from vidcap.analysis.facts import ShotFacts
+from vidcap.narration.narrator import RulesNarrator
 
 
 def facts(**kw) -> ShotFacts:

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from vidcap.perception.objects import COCO, describe_objects, detect_objects
+from vidcap.analysis.perception.objects import COCO, describe_objects, detect_objects
 
 
 def _names(image):
@@ -62,7 +62,7 @@ def test_counts_and_places():
 
 
 def test_things_that_move_from_look_to_look():
-    from vidcap.perception.objects import moving
+    from vidcap.analysis.perception.objects import moving
 
     def walker(x):
         return look([0, 0.8, x, 0.4, 0.05, 0.15])
@@ -74,7 +74,7 @@ def test_things_that_move_from_look_to_look():
 
 def test_a_moving_arm_is_not_someone_walking():
     """cup.mp4 in the bench film: a hand turning a bottle, its box most of the frame, was "a person walking"."""
-    from vidcap.perception.people import add_bodies
+    from vidcap.analysis.perception.people import add_bodies
 
     walker = {"name": "person", "count": 1, "where": "centre", "moving": True, "height": 0.2}
     assert add_bodies({"count": 0}, walker, static=True)["action"] == "walking"

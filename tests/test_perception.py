@@ -20,7 +20,7 @@ def test_title_card_is_read_exactly(described):
 def test_sign_in_coloured_letters_is_read(described, scenes):
     import cv2
 
-    from vidcap.perception.text import text_candidates
+    from vidcap.analysis.perception.text import text_candidates
 
     frame = cv2.VideoCapture(scenes["sign"]).read()[1]
     assert text_candidates(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)) == []  # edges alone miss it
@@ -94,14 +94,14 @@ def test_a_shot_that_returns_is_linked_to_the_earlier_one(described):
     ([0, 0, 0, 0, 0, 1], 0),  # a face in one look of six is not enough
 ])
 def test_people_are_counted_from_faces_that_show_more_than_once(counts, people):
-    from vidcap.perception.people import describe_people
+    from vidcap.analysis.perception.people import describe_people
 
     found = describe_people(np.array(counts, float), np.array([0.2 if c else 0.0 for c in counts]))
     assert found["count"] == people
 
 
 def test_a_close_up_faces_the_camera_only_when_the_head_is_not_turned():
-    from vidcap.perception.people import describe_people
+    from vidcap.analysis.perception.people import describe_people
 
     counts, heights = np.ones(5), np.full(5, 0.4)
     assert describe_people(counts, heights, np.full(5, 0.05))["facing"] is True
@@ -114,7 +114,7 @@ def test_a_turned_face_measures_as_turned(real):
     (seen on the frames: 0.04-0.1, then 0.34-0.49)."""
     import cv2
 
-    from vidcap.perception.people import FACING, find_faces
+    from vidcap.analysis.perception.people import FACING, find_faces
 
     capture = cv2.VideoCapture(real["carphone_pristine"])
     every = round(capture.get(cv2.CAP_PROP_FPS))
@@ -127,7 +127,7 @@ def test_a_turned_face_measures_as_turned(real):
 
 
 def test_people_with_nothing_of_the_outdoors_around_them_are_indoors():
-    from vidcap.perception.setting import describe_setting
+    from vidcap.analysis.perception.setting import describe_setting
 
     nothing = np.zeros(3)
     assert describe_setting(nothing, nothing, nothing, {}, [], "normal", people=1)["where"] == "indoors"
@@ -139,7 +139,7 @@ def test_people_with_nothing_of_the_outdoors_around_them_are_indoors():
 
 def test_a_hard_cut_to_black_is_no_fade(described):
     """Review: a still shot cut to black was reported as a fade out over the whole still."""
-    from vidcap.perception.technical import black_segments, fades
+    from vidcap.analysis.perception.technical import black_segments, fades
 
     times = np.arange(20) / 25
     luma = np.r_[np.full(10, 120.0), np.zeros(10)]
@@ -152,7 +152,7 @@ def test_a_hard_cut_to_black_is_no_fade(described):
 
 def test_blue_below_is_not_water_without_the_classifier():
     """Review: cuts.mp4's blue test card was "Water." and an RGB pattern "Water, at night"."""
-    from vidcap.perception.setting import describe_setting
+    from vidcap.analysis.perception.setting import describe_setting
 
     blue = np.full(4, 0.8)
     alone = describe_setting(np.zeros(4), np.zeros(4), blue, {}, [], "dark")
@@ -175,7 +175,7 @@ def _night_city(width=640, height=360, lit=True):
 
 def test_night_from_a_dark_sky_and_lit_points_not_from_hue():
     """Issue 10: night skyscrapers with lit windows were "Water." (and day)."""
-    from vidcap.perception.setting import describe_setting, night_measures
+    from vidcap.analysis.perception.setting import describe_setting, night_measures
 
     night = np.array([night_measures(_night_city())] * 3).T
     day = np.array([night_measures(_night_city(lit=False))] * 3).T
@@ -188,7 +188,7 @@ def test_night_from_a_dark_sky_and_lit_points_not_from_hue():
 
 def test_grass_fills_the_bottom_half():
     """tree.avi: a tree through a window, green top to bottom (0.35-0.41 of the bottom half), was grass."""
-    from vidcap.perception.setting import describe_setting
+    from vidcap.analysis.perception.setting import describe_setting
 
     assert describe_setting(np.zeros(3), np.full(3, 0.4), np.zeros(3), {}, [], "normal")["place"] is None
     assert describe_setting(np.zeros(3), np.full(3, 0.7), np.zeros(3), {}, [], "normal")["place"] == "grass"
@@ -196,7 +196,7 @@ def test_grass_fills_the_bottom_half():
 
 def test_an_animal_needs_more_than_the_classes_share():
     """345 of ImageNet's 1000 classes are animals: 0.43 on a hand before a tree is chance."""
-    from vidcap.facts import concept_table, name_concepts
+    from vidcap.analysis.facts import concept_table, name_concepts
 
     table = concept_table()
     kinds = np.array([c.kind for c in table.concepts])
@@ -208,7 +208,7 @@ def test_an_animal_needs_more_than_the_classes_share():
 
 
 def test_a_backdrop_is_one_colour_around_the_subject():
-    from vidcap.perception.setting import COLOUR_NAMES, describe_colours
+    from vidcap.analysis.perception.setting import COLOUR_NAMES, describe_colours
 
     n = len(COLOUR_NAMES)
     shares = lambda names: np.bincount([COLOUR_NAMES.index(c) for c in names], minlength=n) / len(names)
@@ -221,7 +221,7 @@ def test_a_backdrop_is_one_colour_around_the_subject():
 
 
 def test_black_bars_are_not_part_of_the_picture():
-    from vidcap.perception.technical import without_bars
+    from vidcap.analysis.perception.technical import without_bars
 
     frame = np.zeros((224, 398, 3), np.uint8)
     frame[:, 50:348] = 120  # a 4:3 picture pillarboxed in 16:9
@@ -241,7 +241,7 @@ def test_test_patterns_are_not_water(clips):
 
 def test_a_number_glued_to_a_word_is_read_as_its_own_word():
     """minions' title card sets the sequel's "2" close after "EINFACH"; OCR reads "EINFACH2"."""
-    from vidcap.perception.text import _clean
+    from vidcap.analysis.perception.text import _clean
 
     assert _clean("ICH EINFACH2") == "ICH EINFACH 2"
     assert _clean("MP3 B52 AB 4. JULI") == "MP3 B52 AB 4. JULI"
@@ -250,7 +250,7 @@ def test_a_number_glued_to_a_word_is_read_as_its_own_word():
 def test_ocr_lines_that_are_no_words_are_not_shown():
     """The band clip of issue 10 showed "HVSICIAAT.PIATIAG-LIVE"; minions.mp4's title card gives
     "JNVERBESSERLICH" at 0.99 and the same line twice ("AB 4. JULI IM KINO", "AB 4.JULI M KINO")."""
-    from vidcap.perception.text import best_readings, is_words
+    from vidcap.analysis.perception.text import best_readings, is_words
 
     line = lambda text, score=0.99: {"text": text, "score": score, "box": [0.1, 0.1, 0.5, 0.1]}
     assert not is_words(line("HVSICIAAT.PIATIAG-LIVE")) and not is_words(line("JNVERBESSERLICH"))
@@ -291,7 +291,7 @@ def test_the_default_narrator_says_what_the_facts_show(described_by_default, nam
 def test_credits_that_roll_into_black(tmp_path):
     """The distillation set's credit rolls end in black with no cut: the camera's median reads
     still, and they were labelled 'Title: "A B C"', so the narrator never learnt credits."""
-    from vidcap import synth
+    from vidcap.learning import synth
 
     path = str(tmp_path / "roll.mp4")
     names = ["Anna Kowalski", "John Berg", "Lena Ortiz", "Sam Okafor"]

@@ -10,13 +10,13 @@ import srt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vidcap import synth
+from vidcap.learning import synth
 from vidcap.cli import main
-from vidcap.decode import parse_probe
+from vidcap.analysis.decode import parse_probe
 from vidcap.errors import VidcapError
-from vidcap.fuzz import STALL, stalling_ffmpeg
+from vidcap.bench.fuzz import STALL, stalling_ffmpeg
 from vidcap.pipeline import Options, describe_video
-from vidcap.writers import get_writer
+from vidcap.narration.writers import get_writer
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,8 @@
 import pytest
 
 from conftest import CUTS
-from vidcap.decode import iter_frames, probe
-from vidcap.shots import ShotDetector, shrink
+from vidcap.analysis.decode import iter_frames, probe
+from vidcap.analysis.shots import ShotDetector, shrink
 
 
 def detect(path):
@@ -33,7 +33,7 @@ def test_real_clips(real):
 
 
 def test_a_long_take_is_described_in_parts():
-    from vidcap.shots import Shot, parts
+    from vidcap.analysis.shots import Shot, parts
 
     split = parts([Shot(0, 4), Shot(4, 84), Shot(84, 100)])
     assert [(s.start, s.end, s.cut) for s in split[:3]] == [(0, 4, True), (4, 14, True), (14, 24, False)]
@@ -42,7 +42,7 @@ def test_a_long_take_is_described_in_parts():
 
 def test_a_long_take_counts_as_one_shot():
     from vidcap.pipeline import Result
-    from vidcap.shots import Shot, parts
+    from vidcap.analysis.shots import Shot, parts
 
     result = Result(None, 84, parts([Shot(0, 4), Shot(4, 84)]), [], [])
     assert len(result.shots) == 9 and result.shot_count == 2

@@ -3,11 +3,11 @@ import os
 
 import pytest
 
-from vidcap.datasets import convert_activitynet, convert_msrvtt, convert_msvd, load_folder, read_srt
+from vidcap.learning.datasets import convert_activitynet, convert_msrvtt, convert_msvd, load_folder, read_srt
 from vidcap.errors import VidcapError
-from vidcap.evaluate import coverage, evaluate, pair_by_overlap
-from vidcap.synth import make_captioned_dataset
-from vidcap.train import train
+from vidcap.learning.evaluate import coverage, evaluate, pair_by_overlap
+from vidcap.learning.synth import make_captioned_dataset
+from vidcap.learning.train import train
 
 
 @pytest.fixture(scope="module")
@@ -88,9 +88,9 @@ def test_evaluation_pairs_by_time_and_scores():
 @pytest.mark.parametrize("people, words", [(2, "Two people."), (3, "Three people.")])
 def test_distillation_groups_are_seen_and_named_by_the_teacher(tmp_path, people, words):
     """The default narrator learns to count people only from these generated groups."""
-    from vidcap.distill import group_frame, photographs
+    from vidcap.learning.distill import group_frame, photographs
     from vidcap.pipeline import Options, describe_video
-    from vidcap.synth import make_drawn_video
+    from vidcap.learning.synth import make_drawn_video
 
     frame = group_frame(photographs()["astronaut"], (320, 240), people)
     path = str(tmp_path / "group.mp4")
@@ -109,7 +109,7 @@ def test_quoted_text_is_scored():
 
 
 def test_concept_recall_and_false_claims():
-    from vidcap.evaluate import concept_recall, false_claims
+    from vidcap.learning.evaluate import concept_recall, false_claims
 
     concepts = [["people", "person", "pedestrian"], ["lawn", "grass"], ["van", "vehicle"]]
     assert concept_recall("People walk across a lawn.", concepts) == pytest.approx(2 / 3)

@@ -8,12 +8,12 @@ import webvtt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vidcap.cues import Cue
-from vidcap.decode import VideoInfo, ffmpeg_exe
-from vidcap.facts import ShotFacts
+from vidcap.narration.cues import Cue
+from vidcap.analysis.decode import VideoInfo, ffmpeg_exe
+from vidcap.analysis.facts import ShotFacts
 from vidcap.pipeline import Result
-from vidcap.shots import Shot
-from vidcap.writers import get_writer, vtt_time, write_result
+from vidcap.analysis.shots import Shot
+from vidcap.narration.writers import get_writer, vtt_time, write_result
 
 CUES = [Cue(0.0, 2.5, "A taxi."), Cue(3.04, 7.5, "A bicycle against a wall,\nin a street."),
         Cue(3725.125, 3731.0, 'A sign reads "OPEN".')]

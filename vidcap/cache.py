@@ -11,7 +11,7 @@ from typing import Optional
 
 import numpy as np
 
-from .writers import atomic_write
+from .narration.writers import atomic_write
 
 
 def cache_dir() -> Path:

@@ -7,9 +7,9 @@ import sys
 
 from . import __version__
 from .errors import VidcapError
-from .features import ENCODERS
-from .narrator import DEFAULT_NARRATOR
-from .writers import FORMATS
+from .analysis.features import ENCODERS
+from .narration.narrator import DEFAULT_NARRATOR
+from .narration.writers import FORMATS
 
 
 def _positive(kind):
@@ -39,7 +39,7 @@ def _add_job_options(parser: argparse.ArgumentParser):
 
 
 def _job_options(args):
-    from .cues import ReadabilityRules
+    from .narration.cues import ReadabilityRules
     from .pipeline import Options
 
     rules = ReadabilityRules(max_line_chars=args.max_line_chars, max_cps=args.max_cps)
@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_train(args):
     from .pipeline import Options
-    from .train import train
+    from .learning.train import train
 
     train(args.data, args.output, epochs=args.epochs, lr=args.lr, seed=args.seed,
           options=Options(sample_fps=args.sample_fps))
@@ -124,10 +124,10 @@ def run_eval(args):
     import json
     import os
 
-    from .datasets import load_folder
-    from .evaluate import concept_recall, evaluate, false_claims, table, unsupported
+    from .learning.datasets import load_folder
+    from .learning.evaluate import concept_recall, evaluate, false_claims, table, unsupported
     from .pipeline import Options, describe_video
-    from .writers import atomic_write
+    from .narration.writers import atomic_write
 
     videos = load_folder(args.data, args.videos)
     listed = os.path.join(args.data, "clips.json")  # a development set's concept lists
@@ -168,21 +168,21 @@ def run_eval(args):
 
 
 def run_convert(args):
-    from .datasets import CONVERTERS
+    from .learning.datasets import CONVERTERS
 
     count = CONVERTERS[args.format](args.annotations, args.videos, args.output)
     print(f"{args.output}: {count} captioned videos", file=sys.stderr)
 
 
 def run_generate(args):
-    from .synth import make_captioned_dataset
+    from .learning.synth import make_captioned_dataset
 
     make_captioned_dataset(args.output, args.count, args.seed)
 
 
 def run_describe(args):
     from .pipeline import describe_video
-    from .writers import check_writable, format_for, write_result
+    from .narration.writers import check_writable, format_for, write_result
 
     output = args.output or os.path.splitext(args.video)[0] + "." + (args.format or "srt")
     check_writable(output)
@@ -194,21 +194,21 @@ def run_describe(args):
 
 
 def run_batch(args) -> int:
-    from .batch import run_batch
+    from .batch.batch import run_batch
 
     return run_batch(args.inputs, args.output_dir, _job_options(args), args.format, args.workers,
                      args.engine, args.address, args.retries, args.force, args.shard, args.rebuild_journal)
 
 
 def run_status(args):
-    from .batch import status_table
+    from .batch.batch import status_table
 
     print(status_table(args.output_dir))
 
 
 def main(argv=None) -> int:
-    from .batch import UsageError
-    from .journal import Busy
+    from .batch.batch import UsageError
+    from .batch.journal import Busy
 
     args = build_parser().parse_args(argv)
     try:

@@ -7,14 +7,14 @@ from typing import Callable, Optional
 import numpy as np
 
 from . import __version__, cache
-from .cues import Cue, ReadabilityRules, Span, make_cues, unsaid
-from .decode import VideoInfo, iter_frames, probe, time_limit
-from .facts import ShotFacts, all_facts
-from .features import DEFAULT_ENCODER, Encoder, load_encoder
-from .narrator import DEFAULT_NARRATOR, get_narrator
-from .perception.observe import STILL_DIFF, FrameObserver
-from .perception.technical import without_bars
-from .shots import Shot, ShotDetector, ShotSettings, parts, shrink
+from .narration.cues import Cue, ReadabilityRules, Span, make_cues, unsaid
+from .analysis.decode import VideoInfo, iter_frames, probe, time_limit
+from .analysis.facts import ShotFacts, all_facts
+from .analysis.features import DEFAULT_ENCODER, Encoder, load_encoder
+from .narration.narrator import DEFAULT_NARRATOR, get_narrator
+from .analysis.perception.observe import STILL_DIFF, FrameObserver
+from .analysis.perception.technical import without_bars
+from .analysis.shots import Shot, ShotDetector, ShotSettings, parts, shrink
 from .timing import timed
 
 ANALYSIS_VERSION = 17  # bump when what analyse() stores changes

@@ -15,7 +15,7 @@ import urllib.request
 import zipfile
 from importlib.util import find_spec
 
-from . import synth
+from .learning import synth
 
 REAL_CLIPS = ["bikes.mp4", "bigbuckbunny.mp4", "carphone_pristine.mp4"]
 CUT_DURATIONS = [1.2, 0.8, 2.0, 1.0, 1.5]  # cuts.mp4: hard cuts at 1.2, 2.0, 4.0, 5.0 s

@@ -1,14 +1,14 @@
 """Narrator speed on each device present: training steps/s (one TBPTT stretch of 128 frames
 with its shots' sentences) and inference frames/s (encoder + greedy decoding), with random
-inputs of the shipped model's sizes. `python -m vidcap.bench_narrator` (the GPU check script
+inputs of the shipped model's sizes. `python -m vidcap.bench.narrator` (the GPU check script
 pipelines/gpu-check.sh runs it)."""
 
 import time
 
 import torch
 
-from .facts import fact_vector_size
-from .model import ModelDimensions, Narrator
+from ..analysis.facts import fact_vector_size
+from ..narration.model import ModelDimensions, Narrator
 
 
 def measure(device: torch.device, seconds: float = 20.0) -> dict:

@@ -19,7 +19,7 @@ from typing import Iterator, Optional
 import ffmpeg
 import numpy as np
 
-from .errors import BadVideo
+from ..errors import BadVideo
 
 # What a folder search takes for a video; audio-only containers (.m4a) are included so that a
 # stray one is reported as having no video stream rather than passed over in silence.

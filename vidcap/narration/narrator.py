@@ -13,10 +13,10 @@ from typing import Optional
 
 import numpy as np
 
-from .errors import VidcapError
-from .facts import GENERIC_NAMES, ShotFacts, content_words
-from .perception.objects import OBJECT_WORDS
-from .perception.setting import CITY
+from ..errors import VidcapError
+from ..analysis.facts import GENERIC_NAMES, ShotFacts, content_words
+from ..analysis.perception.objects import OBJECT_WORDS
+from ..analysis.perception.setting import CITY
 
 GENERIC = set(GENERIC_NAMES.values())  # "a vehicle": not said beside a named object
 DANGLING = {"a", "an", "the", "and", "or", "of", "with", "by", "at", "to", "from", "through"}  # cannot end a sentence
@@ -160,7 +160,7 @@ class RulesNarrator:
 
 # --- the LSTM narrator -------------------------------------------------------------------------
 
-DEFAULT_MODEL = str(Path(__file__).resolve().parent.parent / "models" / "vidcap-lstm-v2")
+DEFAULT_MODEL = str(Path(__file__).resolve().parents[2] / "models" / "vidcap-lstm-v2")
 # The narrator that scored best on the development set (samples/dev; see the model card).
 DEFAULT_NARRATOR = "rules"
 _QUOTED = re.compile(r'"([^"]*)"')
@@ -323,7 +323,7 @@ class LstmNarrator:
 
 def frame_inputs(analysis, shots: list[ShotFacts]):
     """Per sampled frame: CNN features, its shot's fact vector, 1 where a shot begins, shot index."""
-    from .facts import fact_vector
+    from ..analysis.facts import fact_vector
 
     shot_ids = np.zeros(len(analysis.times), int)
     for i, shot in enumerate(analysis.shots):

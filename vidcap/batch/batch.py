@@ -17,8 +17,8 @@ import zlib
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 
-from .decode import VIDEO_EXTENSIONS
-from .errors import VidcapError
+from ..analysis.decode import VIDEO_EXTENSIONS
+from ..errors import VidcapError
 from .journal import (
     STATE_DIR,
     EventLog,
@@ -28,9 +28,9 @@ from .journal import (
     journal_path,
     lock_holders,
 )
-from .pipeline import ANALYSIS_VERSION, Options
+from ..pipeline import ANALYSIS_VERSION, Options
 from .workers import Job, Outcome
-from .writers import FORMATS, PARTIAL_FILE, atomic_write
+from ..narration.writers import FORMATS, PARTIAL_FILE, atomic_write
 
 MANIFEST_OPTIONS = {"format": str, "narrator": str, "encoder": str, "sample_fps": float, "decode_fps": float}
 
@@ -168,7 +168,7 @@ def make_jobs(sources: list[Source], base: Options, fmt: str) -> list[Job]:
 
 @lru_cache(maxsize=8)
 def _narrator_digest(narrator: str) -> str:
-    from .narrator import DEFAULT_MODEL
+    from ..narration.narrator import DEFAULT_MODEL
 
     if narrator == "rules":
         return "rules"
@@ -185,7 +185,7 @@ def _narrator_digest(narrator: str) -> str:
 
 def fingerprint(job: Job) -> str:
     """What made the output besides the video: vidcap, analysis and model versions, settings."""
-    from . import __version__
+    from .. import __version__
 
     settings = {k: v for k, v in asdict(job.options).items() if k not in ("use_cache", "time_limit")}
     data = {"vidcap": __version__, "analysis": ANALYSIS_VERSION, "format": job.format,

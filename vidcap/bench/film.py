@@ -11,11 +11,11 @@ import resource
 import subprocess
 import time
 
-from .decode import ffmpeg_exe
-from .pipeline import Options, describe_video
-from .samples import REAL_CLIPS
-from .synth import make_cuts_video
-from .writers import get_writer
+from ..analysis.decode import ffmpeg_exe
+from ..pipeline import Options, describe_video
+from ..samples import REAL_CLIPS
+from ..learning.synth import make_cuts_video
+from ..narration.writers import get_writer
 
 
 def bench_video(folder: str, minutes: float) -> str:
@@ -36,7 +36,7 @@ def bench_video(folder: str, minutes: float) -> str:
 def real_film(folder: str, minutes: float, samples: str = "samples") -> str:
     """The real clips, each scaled and padded to 1280x720 at 24 fps, joined in a fixed order and
     repeated until the film is `minutes` long."""
-    from .decode import probe
+    from ..analysis.decode import probe
 
     path = os.path.join(folder, f"real-{minutes:g}min-720p.mp4")
     if os.path.exists(path):

@@ -31,7 +31,7 @@ def coverage(references: Cues, hypotheses: Cues) -> float:
 
 def _normalise(text: str) -> str:
     """Lower-case tokens, quoted on-screen text kept as words: it is the content that matters most."""
-    from .narrator import tokenize
+    from ..narration.narrator import tokenize
 
     return " ".join(tokenize([text.replace("\n", " ").replace('"', " ")], [])) or "<none>"
 
@@ -78,7 +78,7 @@ def table(rows: dict[str, dict]) -> str:
 
 def concept_recall(said: str, concepts: list[list[str]]) -> float:
     """Share of the concepts (each a list of words that name it) that `said` names."""
-    from .facts import content_words
+    from ..analysis.facts import content_words
 
     words = set(content_words(said))
     named = [any(w in words for group_word in group for w in content_words(group_word)) for group in concepts]
@@ -88,7 +88,7 @@ def concept_recall(said: str, concepts: list[list[str]]) -> float:
 def false_claims(said: str, present: list[str]) -> list[str]:
     """The content words of `said` that are not among the words true of the clip (`present`,
     written from its frames): what a viewer would be told that is not there."""
-    from .facts import content_words
+    from ..analysis.facts import content_words
 
     true = {w for phrase in present for w in content_words(phrase)}
     return sorted({w for w in content_words(said) if w not in true and not w.isdigit()})
@@ -97,7 +97,7 @@ def false_claims(said: str, present: list[str]) -> list[str]:
 def unsupported(result) -> tuple[int, int]:
     """(content words of the cues with no fact of an overlapping shot behind them, all content
     words of the cues): faithfulness of a description to its own perception."""
-    from .facts import content_words
+    from ..analysis.facts import content_words
 
     backing = [f.words() for f in result.facts]
     bad = total = 0

@@ -10,7 +10,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-MODEL = os.path.join(os.path.dirname(__file__), "..", "..", "models", "nanodet-coco", "nanodet-m-416.onnx")
+MODEL = os.path.join(os.path.dirname(__file__), "..", "..", "..", "models", "nanodet-coco", "nanodet-m-416.onnx")
 SIZE = 416
 STRIDES = (8, 16, 32)
 BINS = 11  # each box side is a distribution over 0..10 strides (generalised focal loss)

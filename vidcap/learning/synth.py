@@ -7,7 +7,7 @@ from typing import Callable, Optional, Sequence
 import cv2
 import numpy as np
 
-from .decode import ffmpeg_exe
+from ..analysis.decode import ffmpeg_exe
 
 # Visually distinct lavfi sources, so that each boundary between them is a hard cut.
 SOURCES = ["testsrc2", "smptebars", "mandelbrot", "color=c=0x2040c0", "rgbtestsrc",

@@ -8,7 +8,7 @@ from typing import Callable
 
 import numpy as np
 
-from .errors import VidcapError
+from ..errors import VidcapError
 
 DEFAULT_ENCODER = "efficientnet-lite0"
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -20,7 +20,7 @@ INPUT_SIZE = 224
 # onnxruntime keeps memory for the largest batch it ran: on 2 cores, 4 frames at a time ran at 66
 # frames/s in 186 MB, 16 at a time at 63 frames/s in 444 MB.
 ONNX_BATCH = 4
-LITE0_ONNX = os.path.join(os.path.dirname(__file__), "..", "models", "efficientnet-lite0", "efficientnet-lite0.onnx")
+LITE0_ONNX = os.path.join(os.path.dirname(__file__), "..", "..", "models", "efficientnet-lite0", "efficientnet-lite0.onnx")
 
 
 def imagenet_categories() -> list[str]:

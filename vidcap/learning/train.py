@@ -14,10 +14,10 @@ from tqdm import tqdm
 
 from .datasets import CaptionedVideo, load_folder
 from .evaluate import score
-from .facts import all_facts, fact_vector_size
-from .model import BOS, EOS, PAD, SPECIALS, UNK, ModelDimensions, Narrator, load_checkpoint, save_checkpoint
-from .narrator import LstmNarrator, detokenize, frame_inputs, shot_objects, tokenize
-from .pipeline import Options, analyse
+from ..analysis.facts import all_facts, fact_vector_size
+from ..narration.model import BOS, EOS, PAD, SPECIALS, UNK, ModelDimensions, Narrator, load_checkpoint, save_checkpoint
+from ..narration.narrator import LstmNarrator, detokenize, frame_inputs, shot_objects, tokenize
+from ..pipeline import Options, analyse
 
 
 @dataclass

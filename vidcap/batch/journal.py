@@ -12,7 +12,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from .errors import VidcapError
+from ..errors import VidcapError
 
 STATE_DIR = ".vidcap"  # inside OUTDIR: journal, lock and log
 

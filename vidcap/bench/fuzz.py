@@ -19,7 +19,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from .decode import ffmpeg_exe
+from ..analysis.decode import ffmpeg_exe
 
 SOURCE = os.path.join("samples", "bikes.mp4")
 
@@ -259,7 +259,7 @@ def batch_all(vidcap: list[str], corpus: str, cases: list[Case], work: str, limi
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m vidcap.fuzz", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m vidcap.bench.fuzz", description=__doc__.splitlines()[0])
     parser.add_argument("--folder", default=os.path.join("bench", "fuzz"), help="corpus and results")
     parser.add_argument("--limit", type=float, default=120, help="seconds a describe may take before it counts as a hang")
     parser.add_argument("--jobs", type=int, default=2, help="describes run at once")

@@ -9,7 +9,7 @@ import tempfile
 
 import srt
 
-from .errors import VidcapError
+from ..errors import VidcapError
 
 FORMATS = ("srt", "vtt", "json")
 

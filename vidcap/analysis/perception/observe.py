@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from ..timing import timed
+from ...timing import timed
 from .motion import global_motion
 from .objects import detect_objects
 from .people import find_faces

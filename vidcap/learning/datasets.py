@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import srt
 
-from .decode import VIDEO_EXTENSIONS
-from .errors import VidcapError
-from .writers import atomic_write
+from ..analysis.decode import VIDEO_EXTENSIONS
+from ..errors import VidcapError
+from ..narration.writers import atomic_write
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Batch workers: describing one video in a process that loaded its models once, and the two
 engines that run such workers: a pool of local processes, or actors on a Ray cluster. Workers
-only compute; the driver writes every output and journal entry (see batch.py)."""
+only compute; the driver writes every output and journal entry (see batch/batch.py)."""
 
 import os
 import queue
@@ -12,9 +12,9 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .errors import BadVideo, VidcapError
-from .features import cpu_cores
-from .pipeline import Options
+from ..errors import BadVideo, VidcapError
+from ..analysis.features import cpu_cores
+from ..pipeline import Options
 
 
 @dataclass(frozen=True)
@@ -41,14 +41,14 @@ class Outcome:
 
 @lru_cache(maxsize=4)
 def _encoder(name: str):
-    from .features import load_encoder
+    from ..analysis.features import load_encoder
 
     return load_encoder(name)
 
 
 @lru_cache(maxsize=4)
 def _narrator(name: str):
-    from .narrator import get_narrator
+    from ..narration.narrator import get_narrator
 
     return get_narrator(name)
 
@@ -56,9 +56,9 @@ def _narrator(name: str):
 def describe_job(job: Job, reports=None) -> Outcome:
     """One video to the text of its output file; every failure comes back as an Outcome. Progress
     goes as (output, seconds, duration) to `reports`, a queue, when given."""
-    from .cache import file_digest
-    from .pipeline import describe_video
-    from .writers import get_writer
+    from ..cache import file_digest
+    from ..pipeline import describe_video
+    from ..narration.writers import get_writer
 
     start = time.monotonic()
     worker = f"{socket.gethostname()}:{os.getpid()}"

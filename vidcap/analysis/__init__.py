@@ -1,0 +1,1 @@
+"""Analysis: decode, shots, CNN features, perception and the facts per shot."""

@@ -1,0 +1,1 @@
+"""Batch: many videos into a folder: the driver, its workers and the journal."""

@@ -1,0 +1,1 @@
+"""Benchmarks: the main job on real footage, batch throughput, the narrator, and make fuzz."""

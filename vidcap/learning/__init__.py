@@ -1,0 +1,1 @@
+"""Learning: training and evaluating the narrator, datasets, distillation, generated films."""

@@ -1,0 +1,1 @@
+"""Narration: the narrators (rules, LSTM), cues and the subtitle writers."""
