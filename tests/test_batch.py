@@ -262,3 +262,27 @@ def test_a_damaged_journal_is_refused_then_rebuilt_from_the_outputs(tmp_path, go
     assert {k: v[0] for k, v in journal_rows(out).items()} == {n.replace(".mp4", ".srt"): "done" for n in GOOD}
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*.srt") if p.name != "one.srt"} == \
         {p: t for p, t in before.items() if p.name != "one.srt"}
+
+
+def test_a_full_disk_stops_the_batch_in_one_line_and_the_next_run_finishes(tmp_path, good_clips):
+    """Issue 12: disk full, simulated by a file-size limit (writes past it fail with EFBIG): the
+    batch stops with one line, no traceback, and a run with room finishes every video once."""
+    import resource
+
+    src, out = make_folder(tmp_path / "films", good_clips, bad=False), tmp_path / "subs"
+
+    def small_disk():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+    command = [sys.executable, "-m", "vidcap", "batch", str(src), "-o", str(out), "--workers", "1", "--no-cache"]
+    full = subprocess.run(command, preexec_fn=small_disk, capture_output=True, text=True, timeout=300)
+    lines = [line for line in full.stderr.splitlines() if line.startswith("vidcap: error")]
+    assert full.returncode == 1 and "Traceback" not in full.stderr, full.stderr
+    assert len(lines) == 1 and "cannot keep the batch's records" in lines[0]
+
+    again = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert {k: v[0] for k, v in journal_rows(out).items()} == {n.replace(".mp4", ".srt"): "done" for n in GOOD}
+    for name in GOOD:
+        assert list(srt.parse((out / name).with_suffix(".srt").read_text()))

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import sys
 import threading
 import time
@@ -19,6 +20,8 @@ from functools import lru_cache
 
 from ..analysis.decode import VIDEO_EXTENSIONS
 from ..errors import VidcapError
+from ..narration.writers import FORMATS, PARTIAL_FILE, atomic_write
+from ..pipeline import ANALYSIS_VERSION, Options
 from .journal import (
     STATE_DIR,
     EventLog,
@@ -28,9 +31,7 @@ from .journal import (
     journal_path,
     lock_holders,
 )
-from ..pipeline import ANALYSIS_VERSION, Options
 from .workers import Job, Outcome
-from ..narration.writers import FORMATS, PARTIAL_FILE, atomic_write
 
 MANIFEST_OPTIONS = {"format": str, "narrator": str, "encoder": str, "sample_fps": float, "decode_fps": float}
 
@@ -314,11 +315,11 @@ def run_batch(inputs: list[str], outdir: str, options: Options = Options(), fmt:
     jobs = [j for j in jobs if in_shard(j, part)]
     if os.path.exists(outdir) and not os.path.isdir(outdir):
         raise UsageError(f"{outdir}: exists and is not a folder")
-    os.makedirs(outdir, exist_ok=True)
     # systemd, Kubernetes and Slurm stop a job with SIGTERM: stop as on Ctrl-C, workers shut
     # down and the log says so; what was in flight is redone by the next run.
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
+        os.makedirs(outdir, exist_ok=True)
         with batch_lock(outdir, part):
             aside = Journal.set_aside(journal_path(outdir, part)) if rebuild_journal else None
             journal, log = Journal(journal_path(outdir, part)), EventLog(outdir)
@@ -332,6 +333,9 @@ def run_batch(inputs: list[str], outdir: str, options: Options = Options(), fmt:
             finally:
                 journal.close()
                 log.close()
+    except (OSError, sqlite3.Error) as e:  # outputs that could not be written are failures of their own (_run)
+        raise VidcapError(f"{outdir}: cannot keep the batch's records ({e}): a full disk, or a folder that "
+                          f"cannot be written? Every output written so far is whole and kept; run again to finish") from None
     finally:
         signal.signal(signal.SIGTERM, previous)
 

@@ -133,6 +133,8 @@ class Journal:
             if not readonly:
                 self.db.execute(SCHEMA)
                 self.db.commit()
+        except sqlite3.OperationalError:  # a full disk, a locked or unwritable file: not damage
+            raise
         except sqlite3.DatabaseError as e:
             raise JournalDamaged(f"{path}: the batch journal is damaged ({e}); `vidcap batch --rebuild-journal` "
                                  f"sets it aside and rebuilds it from the outputs in the folder") from None
