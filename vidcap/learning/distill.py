@@ -13,9 +13,9 @@ import shutil
 import cv2
 import numpy as np
 
+from ..pipeline import Options, describe_video
 from . import synth
 from .datasets import write_srt
-from ..pipeline import Options, describe_video
 
 WORDS = ["NIGHT", "RIVER", "THE", "LAST", "SUMMER", "CITY", "OPEN", "HOTEL", "EXIT", "STATION",
          "NORTH", "GARDEN", "CHAPTER", "ONE", "TWO", "HOME", "WINTER", "ROAD", "CAFE", "LIGHT"]

@@ -12,12 +12,12 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from .datasets import CaptionedVideo, load_folder
-from .evaluate import score
 from ..analysis.facts import all_facts, fact_vector_size
 from ..narration.model import BOS, EOS, PAD, SPECIALS, UNK, ModelDimensions, Narrator, load_checkpoint, save_checkpoint
 from ..narration.narrator import LstmNarrator, detokenize, frame_inputs, shot_objects, tokenize
 from ..pipeline import Options, analyse
+from .datasets import CaptionedVideo, load_folder
+from .evaluate import score
 
 
 @dataclass
