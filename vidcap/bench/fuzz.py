@@ -5,7 +5,8 @@ unusual files (codecs, containers, sizes, rates, stream layouts, names) and dama
 (truncated, bytes flipped, header zeroed, random bytes, audio with only cover art). Runs
 `vidcap describe` on each file and `vidcap batch` over the folder, each with a time limit, and
 prints the counts that must be zero: crashes, hangs, valid files refused, unreadable or empty
-outputs, multi-line errors and temporary files left behind."""
+outputs, multi-line errors and temporary files left behind; then kills a batch with SIGKILL at
+random moments and resumes it, checking the journal after every kill."""
 
 import argparse
 import json
@@ -258,11 +259,60 @@ def batch_all(vidcap: list[str], corpus: str, cases: list[Case], work: str, limi
     return row
 
 
+KILL_FILES = ["plain.mp4", "mpeg2.mpg", "vp9.webm", "mjpeg.avi", "theora.ogv", "slow-0.5fps.mp4",
+              "random-bytes.mkv", "truncated-moov-last-50pct.mp4"]
+
+
+def kill_loop(vidcap: list[str], corpus: str, work: str, kills: int, seed: int = 1) -> dict:
+    """`vidcap batch` killed with SIGKILL (the whole process group: driver and workers) at
+    random moments, `kills` times, each run resuming the last; after each kill SQLite's
+    integrity_check must pass. Then a last run to the end: every valid file done exactly once
+    (done in the journal, at most one video_done in the log), no partial file left."""
+    import signal
+    import sqlite3
+
+    folder, out = os.path.join(work, "kill-in"), os.path.join(work, "kill-out")
+    os.makedirs(folder)
+    for name in KILL_FILES:
+        shutil.copyfile(os.path.join(corpus, name), os.path.join(folder, name))
+    command = [*vidcap, "batch", folder, "-o", out, "--no-cache", "--workers", "2"]
+    rng, problems = random.Random(seed), []
+    journal = os.path.join(out, ".vidcap", "journal.sqlite")
+    for _ in range(kills):
+        run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(rng.uniform(0.5, 12.0))
+        os.killpg(run.pid, signal.SIGKILL)
+        run.wait()
+        if os.path.exists(journal):
+            db = sqlite3.connect(journal)
+            check = db.execute("PRAGMA integrity_check").fetchone()[0]
+            db.close()
+            if check != "ok":
+                problems.append(f"journal after a kill: {check}")
+    final = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    if final.returncode != 1 or "Traceback" in final.stderr:  # 1: the two damaged files fail
+        problems.append(f"last run: exit {final.returncode}: {final.stderr[-500:]}")
+    db = sqlite3.connect(journal)
+    status = dict(db.execute("SELECT output, status FROM videos"))
+    db.close()
+    events = [json.loads(line) for line in open(os.path.join(out, ".vidcap", "log.jsonl"))]
+    for name in KILL_FILES[:6]:
+        output = os.path.splitext(name)[0] + ".srt"
+        done_events = sum(e["event"] == "video_done" and e.get("output") == output for e in events)
+        if status.get(output) != "done" or done_events > 1 or unreadable(os.path.join(out, output)):
+            problems.append(f"{output}: {status.get(output)} in the journal, done {done_events} times in the log")
+    partial = [f for _, _, files in os.walk(out) for f in files if f.endswith(".tmp")]
+    if partial:
+        problems.append(f"temporary files left: {partial}")
+    return {"kills": kills, "problems": problems}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m vidcap.bench.fuzz", description=__doc__.splitlines()[0])
     parser.add_argument("--folder", default=os.path.join("bench", "fuzz"), help="corpus and results")
     parser.add_argument("--limit", type=float, default=120, help="seconds a describe may take before it counts as a hang")
     parser.add_argument("--jobs", type=int, default=2, help="describes run at once")
+    parser.add_argument("--kills", type=int, default=20, help="times a batch is killed with SIGKILL and resumed")
     args = parser.parse_args(argv)
     began = time.monotonic()
     corpus, work = os.path.join(args.folder, "corpus"), os.path.join(args.folder, "runs")
@@ -282,6 +332,7 @@ def main(argv=None):
         print(f"  {row['outcome']:<18} {row.get('seconds', 0):>6.1f} s  {row['case']}"
               + (f"  ({row['error']})" if row.get("error") else ""), flush=True)
     batch = batch_all(vidcap, corpus, cases, work, 10 * args.limit)
+    killed = kill_loop(vidcap, corpus, work, args.kills)
     counts = {
         "files": len(cases) + 1,  # and the stalled decode
         "described": sum(r["outcome"] == "described" for r in rows),
@@ -293,18 +344,22 @@ def main(argv=None):
         "multi-line errors": sum(r["outcome"] == "multi-line error" for r in rows),
         "temp files left": sum(len(r.get("leftovers", [])) for r in rows),
         "batch problems": len(batch.get("problems", [])),
+        "SIGKILLs": killed["kills"],
+        "problems after kills": len(killed["problems"]),
     }
-    json.dump({"counts": counts, "describe": rows, "batch": batch},
+    json.dump({"counts": counts, "describe": rows, "batch": batch, "kills": killed},
               open(os.path.join(args.folder, "results.json"), "w"), indent=1, ensure_ascii=False)
     for problem in batch.get("problems", []):
         print("  batch:", problem)
+    for problem in killed["problems"]:
+        print("  after kills:", problem)
     for row in rows:
         if row["outcome"] not in ("described", "refused") or row.get("leftovers") or (row["valid"] and row["outcome"] != "described"):
             print(f"  PROBLEM {row['case']}: {row['outcome']} {row.get('leftovers', '')}\n{row.get('stderr', '')}")
     print(" | ".join(f"{k}: {v}" for k, v in counts.items()))
     print(f"make fuzz: {time.monotonic() - began:.0f} s; details in {os.path.join(args.folder, 'results.json')}")
     bad = ("crashes", "hangs", "valid files refused", "unreadable outputs", "multi-line errors", "temp files left",
-           "batch problems")
+           "batch problems", "problems after kills")
     return 1 if any(counts[k] for k in bad) else 0
 
 
