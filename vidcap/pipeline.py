@@ -47,8 +47,8 @@ class Analysis:
     duration: float
     shots: list[Shot]
     times: np.ndarray
-    features: np.ndarray
-    probs: np.ndarray
+    features: np.ndarray  # float16, as cached
+    probs: np.ndarray  # float16
     brightness: np.ndarray
     measures: dict
     ocr: list
@@ -116,8 +116,10 @@ def analyse(path: str, options: Options = Options(), encoder: Optional[Encoder] 
         if batch:
             with timed(observer.seconds, "cnn"):
                 f, p = encoder.encode(batch)
-            features.append(f)
-            probs.append(p)
+            # float16 from the start, as the cache keeps them: a 2-hour film's 14,400 samples
+            # hold 66 MB so, not 131 MB, and no float32 copy of the whole film is ever made
+            features.append(f.astype(np.float16))
+            probs.append(p.astype(np.float16))
             batch.clear()
 
     next_sample, last_time = 0.0, 0.0
@@ -152,8 +154,8 @@ def analyse(path: str, options: Options = Options(), encoder: Optional[Encoder] 
     duration = max(info.duration or 0.0, last_time + 1.0 / info.fps)
     shots = detector.finish(duration)
     arrays = {"duration": np.array(duration), "shots": np.array([[s.start, s.end] for s in shots]),
-              "times": np.array(times), "features": np.concatenate(features)[source].astype(np.float16),
-              "probs": np.concatenate(probs)[source].astype(np.float16),
+              "times": np.array(times), "features": _rows(features, source, encoder.feature_dim),
+              "probs": _rows(probs, source, 1000),
               "brightness": np.array(brightness, np.float32), **observer.arrays()}
     if key:
         cache.save("analysis", key, arrays)
@@ -162,10 +164,16 @@ def analyse(path: str, options: Options = Options(), encoder: Optional[Encoder] 
     return analysis
 
 
+def _rows(batches: list[np.ndarray], source: list[int], width: int) -> np.ndarray:
+    """Per sampled frame, the encoder's row it takes (a still frame repeats the last one's)."""
+    rows = np.concatenate(batches) if batches else np.zeros((0, width), np.float16)
+    return rows[source] if len(source) != len(rows) else rows
+
+
 def _from_arrays(info: VideoInfo, a: dict) -> Analysis:
     named = {"duration", "shots", "times", "features", "probs", "brightness", "ocr", "objects"}
     return Analysis(info, float(a["duration"]), parts([Shot(float(s), float(e)) for s, e in a["shots"]]),
-                    a["times"], a["features"].astype(np.float32), a["probs"].astype(np.float32),
+                    a["times"], a["features"], a["probs"],
                     a["brightness"], {k: v for k, v in a.items() if k not in named},
                     json.loads(str(a["ocr"])), json.loads(str(a["objects"])))
 

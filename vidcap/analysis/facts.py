@@ -291,7 +291,7 @@ def link_similar_shots(analysis, shots_facts: list[ShotFacts], min_likeness: flo
     means = []
     for shot in analysis.shots:
         idx = analysis.frames_in(shot)
-        v = analysis.features[idx].mean(axis=0) if len(idx) else np.zeros(analysis.features.shape[1])
+        v = analysis.features[idx].mean(axis=0, dtype=np.float32) if len(idx) else np.zeros(analysis.features.shape[1])
         means.append(v / (np.linalg.norm(v) + 1e-9))
     for i, facts in enumerate(shots_facts):
         if i == 0 or facts.continues:  # a long take's later part is no return to anything

@@ -18,8 +18,8 @@ from ..learning.synth import make_cuts_video
 from ..narration.writers import get_writer
 
 
-def bench_video(folder: str, minutes: float) -> str:
-    path = os.path.join(folder, f"film-{minutes:g}min-720p.mp4")
+def bench_video(folder: str, minutes: float, size: str = "1280x720") -> str:
+    path = os.path.join(folder, f"film-{minutes:g}min-{size}.mp4")
     if not os.path.exists(path):
         os.makedirs(folder, exist_ok=True)
         rng = random.Random(0)
@@ -28,7 +28,7 @@ def bench_video(folder: str, minutes: float) -> str:
             durations.append(min(rng.uniform(1.5, 12.0), minutes * 60 - total))
             total += durations[-1]
         print(f"generating {path} ({len(durations)} shots)...", flush=True)
-        make_cuts_video(path + ".part.mp4", durations, size="1280x720", fps=24)
+        make_cuts_video(path + ".part.mp4", durations, size=size, fps=24)
         os.replace(path + ".part.mp4", path)
     return path
 
@@ -77,8 +77,10 @@ def main():
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--folder", default="bench")
     parser.add_argument("--generated", action="store_true", help="the film of generated test patterns")
+    parser.add_argument("--size", default="1280x720", help="frame size of the generated film (memory over "
+                        "length is measured on small frames: --generated --size 320x180 --minutes 120)")
     args = parser.parse_args()
-    path = (bench_video if args.generated else real_film)(args.folder, args.minutes)
+    path = bench_video(args.folder, args.minutes, args.size) if args.generated else real_film(args.folder, args.minutes)
     floor = decode_floor(path)
     start = time.perf_counter()
     result = describe_video(path, Options(use_cache=False))

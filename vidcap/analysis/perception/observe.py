@@ -18,7 +18,7 @@ from .objects import detect_objects
 from .people import find_faces
 from .setting import COLOUR_SHARES, colour_shares, colour_stats, night_measures, thumbnail_hsv
 from .technical import is_colour_bars
-from .text import colour_text_candidates, read_text, text_candidates
+from .text import colour_text_candidates, read_text, text_candidates, trim_heap
 
 MOTION_GAP = 3  # frames between the two frames that motion is measured on
 # Sampling by change: a sampled frame that differs from the last one analysed by less than
@@ -115,6 +115,7 @@ class FrameObserver:
         for time, (image, boxes) in sorted(best.items(), key=lambda item: item[0]):
             with timed(self.seconds, "ocr"):
                 self.ocr.append({"time": time, "lines": read_text(image, boxes)})
+                trim_heap()
         self._window = {}
 
     def arrays(self) -> dict:

@@ -89,6 +89,25 @@ def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
+@lru_cache(maxsize=1)
+def _libc():
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    libc = ctypes.CDLL(name) if name else None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+
+
+def trim_heap():
+    """Hand freed heap back to the system (glibc). OCR runs onnxruntime on inputs of ever-changing
+    sizes, which leaves glibc's heap fragmented and growing with the film's length: 200 reads of
+    varying sizes took the process from 408 to 825 MB, and with this after each read from 134
+    to 137 MB; a 2-hour film peaked at 2306 MiB against 463 MiB for 10 minutes."""
+    if (libc := _libc()) is not None:
+        libc.malloc_trim(0)
+
+
 def read_text(image: np.ndarray, boxes: list[tuple[int, int, int, int, int]]) -> list[dict]:
     """Lines of text in a BGR frame: {"text", "score", "box": [x, y, w, h] in frame fractions}.
     The recogniser reads the candidate boxes first (cheap); only when it reads something does
