@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from ..analysis.decode import ffmpeg_exe
+from ..learning.synth import run_ffmpeg
 
 SOURCE = os.path.join("samples", "bikes.mp4")
 
@@ -59,15 +60,11 @@ TRUNCATE_AT = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99)
 FLIPPED = 6  # files with random bytes flipped, one seed each
 
 
-def _ffmpeg(*args: str):
-    subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y", *args], check=True)
-
-
 def _encode(source: str, target: str, options: list[str]):
     seconds = "10" if "-t" in options else "2"  # an option's own -t (later) wins
     video = ["-vf", "scale=320:-2"] if "-vf" not in options else []
     audio = ["-f", "lavfi", "-i", "sine=frequency=440:duration=2"] if "-c:a" in options else []
-    _ffmpeg("-t", seconds, "-i", source, *audio, *video, *(["-an"] if not audio else []), *options, target)
+    run_ffmpeg(["-t", seconds, "-i", source, *audio, *video, *(["-an"] if not audio else []), *options, target])
 
 
 def build_corpus(folder: str, source: str = SOURCE, seed: int = 0) -> list[Case]:
@@ -85,12 +82,12 @@ def build_corpus(folder: str, source: str = SOURCE, seed: int = 0) -> list[Case]
     shutil.copyfile(plain, os.path.join(folder, f"{STALL}.mp4"))  # valid; batch_all makes its decode stall
     cases.append(Case(f"{STALL}.mp4", True))
     # two video streams of different sizes: the first is described
-    _ffmpeg("-i", plain, "-filter_complex", "[0:v]split[a][b];[b]scale=160:-2[c]", "-map", "[a]", "-map", "[c]",
-            "-c:v", "libx264", "-preset", "ultrafast", os.path.join(folder, "two-video-streams.mkv"))
+    run_ffmpeg(["-i", plain, "-filter_complex", "[0:v]split[a][b];[b]scale=160:-2[c]", "-map", "[a]", "-map", "[c]",
+                "-c:v", "libx264", "-preset", "ultrafast", os.path.join(folder, "two-video-streams.mkv")])
     cases.append(Case("two-video-streams.mkv", True))
 
     faststart = os.path.join(folder, ".faststart.mp4")
-    _ffmpeg("-i", plain, "-c", "copy", "-movflags", "+faststart", faststart)
+    run_ffmpeg(["-i", plain, "-c", "copy", "-movflags", "+faststart", faststart])
     rng = random.Random(seed)
     for original, label in ((plain, "moov-last"), (faststart, "moov-first")):
         data = open(original, "rb").read()
@@ -111,11 +108,11 @@ def build_corpus(folder: str, source: str = SOURCE, seed: int = 0) -> list[Case]
     open(os.path.join(folder, "random-bytes.mkv"), "wb").write(rng.randbytes(200_000))
     cases.append(Case("random-bytes.mkv", False))
     cover = os.path.join(folder, ".cover.png")
-    _ffmpeg("-f", "lavfi", "-i", "testsrc=size=300x300", "-frames:v", "1", cover)
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc=size=300x300", "-frames:v", "1", cover])
     for name in ("cover-art.m4a", "cover-art.mp3"):
-        _ffmpeg("-f", "lavfi", "-i", "sine=duration=3", "-i", cover, "-map", "0:a", "-map", "1:v",
+        run_ffmpeg(["-f", "lavfi", "-i", "sine=duration=3", "-i", cover, "-map", "0:a", "-map", "1:v",
                 "-c:v", "png" if name.endswith(".m4a") else "mjpeg", "-disposition:v", "attached_pic",
-                os.path.join(folder, name))
+                os.path.join(folder, name)])
         cases.append(Case(name, False))
     os.remove(cover)
     return cases
