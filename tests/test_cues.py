@@ -165,3 +165,15 @@ def test_no_cue_starts_after_the_shot_of_a_sentence_it_says(video):
     for span in spans:
         for sentence in span.sentences:
             assert (round(span.start, 3), sentence) in reported or any(sentence in t for t in texts)
+
+
+def test_a_short_last_shot_does_not_pull_a_title_before_its_shot():
+    """The shape of the dev set's thanks.mp4: a title from 2.5 s, a 0.1 s black tail. Sharing
+    the tail's cue pulled the title back to 0 s, before it is on screen."""
+    title = 'Title in yellow on a dark blue background: "THANKS FOR WATCHING"'
+    spans = [Span(0, 2.5, ["Mostly blue."]), Span(2.5, 6.93, [title]), Span(6.93, 7.04, ["A black screen."])]
+    cues = make_cues(spans, 7.04, 30)
+    said = next(c for c in cues if "THANKS" in c.text)
+    assert said.start >= 2.5
+    assert [m["text"] for m in unsaid(spans, cues)] == ["A black screen."]
+    check_rules(cues, 7.04, 30)

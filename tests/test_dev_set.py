@@ -86,3 +86,12 @@ def test_still_frames_reuse_the_last_analysis_and_say_the_same():
     assert len(by_change.objects) == len(every.objects)
     said = [describe_video(path, Options(still_diff=d)).cues for d in (Options.still_diff, 0)]
     assert [c.text for c in said[0]] == [c.text for c in said[1]]
+
+
+def test_title_cards_are_read_when_they_show_and_as_they_look(dev_results):
+    """Seen on the frames: minions' orange title card comes on about 13 s into a 15 s shot; thanks.mp4
+    is yellow capitals on a dark slate-blue screen from about 2 s."""
+    title = next(c for c in dev_results["minions.mp4"].cues if "KINO" in c.text)
+    assert 12 <= title.start <= 15.2 and "orange" in title.text
+    thanks = next(c for c in dev_results["thanks.mp4"].cues if "THANKS FOR WATCHING" in c.text)
+    assert 1.5 <= thanks.start <= 3.5 and "yellow" in thanks.text

@@ -66,3 +66,12 @@ def test_a_long_take_says_what_changes():
     more = dict(people={"count": 5, "framing": "group", "action": "walking"})
     said = narrate(facts(**walkers), facts(**walkers, continues=True), facts(**more, continues=True))
     assert said == [["Two people walking."], ["Two people walking."], ["Now several people walking."]]
+
+
+def test_a_title_card_says_how_it_looks_where_measured():
+    line = {"text": "THANKS FOR WATCHING", "kind": "title", "score": 0.96, "box": [0.3, 0.43, 0.5, 0.05]}
+    card = facts(text=[{**line, "colour": "yellow"}], colours={"frame": ["blue"], "backdrop": "blue"}, brightness=58)
+    assert narrate(card) == [['Title in yellow on a dark blue background: "THANKS FOR WATCHING"']]
+    assert {"yellow", "dark", "blue", "background"} <= card.words()
+    over_a_picture = facts(text=[{**line, "colour": None}], colours={"frame": ["green"]}, brightness=120)
+    assert narrate(over_a_picture) == [['Title: "THANKS FOR WATCHING"']]

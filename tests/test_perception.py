@@ -1,3 +1,4 @@
+import cv2
 import numpy as np
 import pytest
 
@@ -14,7 +15,7 @@ def test_title_card_is_read_exactly(described):
     result = described["title"]
     assert [s.start for s in result.shots] == pytest.approx([0, 2.0], abs=0.05)
     assert [(t["text"], t["kind"]) for t in result.facts[0].text] == [("THE LONG NIGHT", "title")]
-    assert result.cues[0].text.replace("\n", " ").startswith('Title: "THE LONG NIGHT"')
+    assert result.cues[0].text.replace("\n", " ").startswith('Title in white: "THE LONG NIGHT"')
 
 
 def test_sign_in_coloured_letters_is_read(described, scenes):
@@ -278,7 +279,7 @@ def described_by_default(scenes):
 
 @pytest.mark.parametrize("name, said", [
     ("pan_right", "The camera pans right."), ("pan_left", "The camera pans left."),
-    ("sign", 'A sign reads "HOTEL".'), ("bars", "Colour bars."), ("title", 'Title: "THE LONG NIGHT"'),
+    ("sign", 'A sign reads "HOTEL".'), ("bars", "Colour bars."), ("title", 'Title in white: "THE LONG NIGHT"'),
     ("black", "A black screen."), ("credits", "The end credits roll."),
 ])
 def test_the_default_narrator_says_what_the_facts_show(described_by_default, name, said):
@@ -301,3 +302,35 @@ def test_credits_that_roll_into_black(tmp_path):
     result = describe_video(path, Options(narrator="rules", use_cache=False))
     assert "credits" in result.facts[0].segments
     assert result.sentences[0][0] == "The end credits roll."
+
+
+def test_a_title_that_appears_late_in_a_shot_is_read_when_it_appears(tmp_path):
+    """Review of minions: its title card came on 13 s into a 15 s shot and was read out at 0 s.
+    Here yellow letters come on a plain dark blue screen 3.5 s in, with no cut."""
+    from vidcap.learning import synth
+
+    path = str(tmp_path / "late_title.mp4")
+    blue = np.full((240, 320, 3), (110, 45, 20), np.uint8)
+    titled = blue.copy()
+    titled[synth.text_card(["THE LONG NIGHT"], (320, 240), 28)[:, :, 0] > 128] = (30, 215, 235)
+    synth.make_drawn_video(path, lambda i, t: titled if t >= 3.5 else blue, 200)
+    result = describe_video(path, Options(narrator="rules", use_cache=False))
+    assert result.shot_count == 1
+    title = next(c for c in result.cues if "THE LONG NIGHT" in c.text)
+    assert 3.0 <= title.start <= 4.0  # the text check runs on the frames sampled twice a second
+    assert title.text.replace("\n", " ") == 'Title in yellow on a dark blue background: "THE LONG NIGHT"'
+    check_rules(result.cues, result.duration, 25)
+
+
+def test_letter_colour_needs_one_background_and_one_colour():
+    from vidcap.analysis.perception.text import letter_colour
+    from vidcap.learning import synth
+
+    letters = synth.text_card(["OPEN 24 HOURS"], (320, 80), 28)[:, :, 0] > 128
+    box = tuple(float(v) for v in cv2.boundingRect(letters.astype(np.uint8)))
+    sign = np.full((80, 320, 3), (128, 128, 128), np.uint8)
+    sign[letters] = (40, 40, 220)
+    assert letter_colour(sign, box) == "red"
+    over_a_picture = np.random.default_rng(0).integers(0, 255, (80, 320, 3), dtype=np.uint8)
+    over_a_picture[letters] = (245, 245, 245)
+    assert letter_colour(over_a_picture, box) is None

@@ -46,3 +46,10 @@ def test_a_long_take_counts_as_one_shot():
 
     result = Result(None, 84, parts([Shot(0, 4), Shot(4, 84)]), [], [])
     assert len(result.shots) == 9 and result.shot_count == 2
+
+
+def test_a_shot_is_split_where_text_comes_on():
+    from vidcap.analysis.shots import Shot, split_at
+
+    split = split_at([Shot(0, 15), Shot(15, 20)], [13.0, 15.5, 19.5])
+    assert [(s.start, s.end, s.cut) for s in split] == [(0, 13.0, True), (13.0, 15, False), (15, 20, True)]

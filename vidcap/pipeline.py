@@ -14,10 +14,11 @@ from .analysis.features import DEFAULT_ENCODER, Encoder, load_encoder
 from .narration.narrator import DEFAULT_NARRATOR, get_narrator
 from .analysis.perception.observe import STILL_DIFF, FrameObserver
 from .analysis.perception.technical import without_bars
-from .analysis.shots import Shot, ShotDetector, ShotSettings, parts, shrink
+from .analysis.perception.text import text_onset
+from .analysis.shots import Shot, ShotDetector, ShotSettings, parts, shrink, split_at
 from .timing import timed
 
-ANALYSIS_VERSION = 17  # bump when what analyse() stores changes
+ANALYSIS_VERSION = 18  # bump when what analyse() stores changes
 SMALL_WIDTH = 256  # every decoded frame is shrunk to this width for luma, motion and the change check
 
 
@@ -171,11 +172,16 @@ def _rows(batches: list[np.ndarray], source: list[int], width: int) -> np.ndarra
 
 
 def _from_arrays(info: VideoInfo, a: dict) -> Analysis:
+    """The analysis, its shots as the parts that are described: a long take's stretches
+    (shots.parts), and a shot split where new text comes on screen, so that a title which
+    appears late in a shot is read out when it appears."""
     named = {"duration", "shots", "times", "features", "probs", "brightness", "ocr", "objects"}
-    return Analysis(info, float(a["duration"]), parts([Shot(float(s), float(e)) for s, e in a["shots"]]),
-                    a["times"], a["features"], a["probs"],
+    ocr = json.loads(str(a["ocr"]))
+    shots = parts([Shot(float(s), float(e)) for s, e in a["shots"]])
+    shots = split_at(shots, [t for shot in shots if (t := text_onset(ocr, shot, a["times"], a["text_chars"]))])
+    return Analysis(info, float(a["duration"]), shots, a["times"], a["features"], a["probs"],
                     a["brightness"], {k: v for k, v in a.items() if k not in named},
-                    json.loads(str(a["ocr"])), json.loads(str(a["objects"])))
+                    ocr, json.loads(str(a["objects"])))
 
 
 def describe_video(path: str, options: Options = Options(), encoder: Optional[Encoder] = None,

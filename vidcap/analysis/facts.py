@@ -16,6 +16,7 @@ from .perception.setting import COLOUR_SHARES
 
 DARK_LEVEL = 50  # mean 8-bit luma below which a shot reads as dark
 BRIGHT_LEVEL = 190
+DARK_BACKDROP = 80  # mean luma below which a shot's backdrop (most of the frame) is a dark one
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ class ShotFacts:
         said = [c["name"] for c in self.concepts] + [o["name"] for o in self.objects]
         said += [line["text"] for line in self.text]
         said += [line["kind"] for line in self.text]
+        said += [line["colour"] for line in self.text if line.get("colour")]
         if self.text:
             said.append("reads read caption sign title")
         if self.people.get("count", 0) or self.people.get("framing"):
@@ -148,7 +150,7 @@ class ShotFacts:
             said.append("end credits roll")
         said += self.colours.get("frame", []) + self.colours.get("centre", []) + self.colours.get("mixed", [])
         if self.colours.get("backdrop"):
-            said.append(self.colours["backdrop"] + " background")
+            said.append(self.colours["backdrop"] + " background" + (" dark" if self.brightness < DARK_BACKDROP else ""))
         return {w for phrase in said for w in content_words(phrase)}
 
     def to_dict(self) -> dict:
@@ -210,7 +212,7 @@ def shot_text(ocr: list[dict], shot) -> list[dict]:
     lines = [line for entry in ocr if shot.holds(entry["time"]) for line in entry["lines"]]
     ordered = sorted(filter(is_words, best_readings(lines)), key=lambda l: (round(l["box"][1], 1), l["box"][0]))
     return [{"text": l["text"], "kind": text_kind(l["box"], l["box"][2]), "score": l["score"],
-             "box": l["box"]} for l in ordered]
+             "box": l["box"], "colour": l.get("colour")} for l in ordered]
 
 
 def shot_facts(analysis, shot) -> ShotFacts:

@@ -38,6 +38,20 @@ def parts(shots: list[Shot], longest: float = LONG_TAKE, part: float = PART) -> 
     return out
 
 
+def split_at(shots: list[Shot], times: list[float], before: float = 2.0, after: float = 1.0) -> list[Shot]:
+    """Shots with a later part (no cut) beginning at each of `times` that leaves at least
+    `before` seconds of the shot before it and `after` after it."""
+    out = []
+    for shot in shots:
+        bounds = [shot.start]
+        for t in sorted(t for t in times if t <= shot.end - after):
+            if t - bounds[-1] >= before:
+                bounds.append(t)
+        bounds.append(shot.end)
+        out += [Shot(a, b, cut=shot.cut and k == 0) for k, (a, b) in enumerate(zip(bounds, bounds[1:]))]
+    return out
+
+
 @dataclass(frozen=True)
 class ShotSettings:
     cut_threshold: float = 27.0  # ContentDetector's HSV change score for a hard cut

@@ -150,6 +150,7 @@ def make_cues(spans: list[Span], duration: float, fps: float,
         if not text:
             i += 1
             continue
+        limit = min(span.end + overrun, end_ms)
         need = reading_ms(text)
         cut = span.end - gap if span.end < end_ms else end_ms
         end = max(min(cut, start + max_ms), start + need)
@@ -157,7 +158,7 @@ def make_cues(spans: list[Span], duration: float, fps: float,
         rest, rest_origins = span.sentences[said:], span.origins[said:]
         if rest and start + need + gap < span.end:  # what did not fit follows, in the same span
             end = start + need
-        if end <= min(span.end + overrun, end_ms):
+        if end <= limit:
             cues.append((start, end, text, span))
             i += 1
             if rest and end + gap < span.end:
@@ -167,6 +168,12 @@ def make_cues(spans: list[Span], duration: float, fps: float,
         elif i + 1 < len(merged) and merged[i + 1].start - span.end <= gap:
             merged[i + 1] = _joined(span, merged[i + 1])  # too short: say it with the next shot
             i += 1
+        elif i + 1 == len(merged) and (fewer := next(
+                (n for n in range(len(span.sentences) - 1, 0, -1)
+                 if (t := fit_text(span.sentences[:n], rules)) and start + reading_ms(t) <= limit), 0)):
+            # The video ends here: what can be read in the time left, rather than sharing the
+            # previous cue, which would show these sentences before their shot has begun.
+            merged[i] = Span(span.start, span.end, span.sentences[:fewer], span.carried, span.origins[:fewer])
         elif cues and span.start - cues[-1][3].end <= gap:
             merged[i] = _joined(cues.pop()[3], span)  # or with the previous one
         elif (first := fit_text(span.sentences[:1], rules)) and (run_on := start + reading_ms(first) + gap) <= (

@@ -14,7 +14,7 @@ from typing import Optional
 import numpy as np
 
 from ..errors import VidcapError
-from ..analysis.facts import GENERIC_NAMES, ShotFacts, content_words
+from ..analysis.facts import DARK_BACKDROP, GENERIC_NAMES, ShotFacts, content_words
 from ..analysis.perception.objects import OBJECT_WORDS
 from ..analysis.perception.setting import CITY
 
@@ -98,6 +98,17 @@ def quoted(facts: ShotFacts, kind: str) -> list[str]:
     return [line["text"] for line in facts.text if line["kind"] == kind]
 
 
+def title_style(facts: ShotFacts) -> str:
+    """How a title card looks, where measured: "in yellow on a dark blue background"."""
+    colour = next((line["colour"] for line in facts.text if line["kind"] == "title" and line.get("colour")), None)
+    backdrop = facts.colours.get("backdrop")
+    shade = "dark " if facts.brightness < DARK_BACKDROP else ""
+    parts = [f"in {colour}"] if colour else []
+    if backdrop and backdrop != colour:
+        parts.append(f"on a {shade}{backdrop} background")
+    return " ".join(parts)
+
+
 class RulesNarrator:
     name = "rules"
 
@@ -118,7 +129,8 @@ class RulesNarrator:
         out = []
         titles = quoted(facts, "title")
         if titles:
-            out.append(f'Title: "{" ".join(titles)}"')
+            style = title_style(facts)
+            out.append(f'Title{" " + style if style else ""}: "{" ".join(titles)}"')
         phrase = main_phrase(facts)
         if phrase and not titles:
             out.append(sentence(self.in_context(phrase, facts, before, said)))

@@ -53,13 +53,17 @@ COLOUR_SHARES = 2 * len(COLOUR_NAMES)  # per frame: the whole frame's, then its 
 _HUE_EDGES = (8, 20, 35, 85, 130, 165)  # OpenCV hue (0-179) where red, orange, ... purple end
 
 
+def colour_labels(hsv: np.ndarray) -> np.ndarray:
+    """The COLOUR_NAMES index of each pixel of an (..., 3) OpenCV HSV array."""
+    hue, sat, val = (hsv[..., k].astype(int) for k in range(3))
+    chromatic = np.searchsorted(_HUE_EDGES, hue, side="right") % 6  # hues past purple wrap to red
+    return np.where(val < 50, 8, np.where(sat < 40, np.where(val > 190, 6, 7), chromatic))
+
+
 def colour_shares(hsv: np.ndarray) -> np.ndarray:
     """Shares of the named colours (COLOUR_NAMES order) in a thumbnail_hsv(): 9 for the whole
     frame, then 9 for its central quarter."""
-    pixels = hsv.reshape(-1, 3).astype(int)
-    hue, sat, val = pixels[:, 0], pixels[:, 1], pixels[:, 2]
-    chromatic = np.searchsorted(_HUE_EDGES, hue, side="right") % 6  # hues past purple wrap to red
-    label = np.where(val < 50, 8, np.where(sat < 40, np.where(val > 190, 6, 7), chromatic))
+    label = colour_labels(hsv).reshape(-1)
     centre = np.zeros((36, 64), bool)
     centre[9:27, 16:48] = True
     return np.concatenate([np.bincount(label, minlength=9) / label.size,

@@ -130,9 +130,40 @@ def read_text(image: np.ndarray, boxes: list[tuple[int, int, int, int, int]]) ->
         xs, ys = [p[0] / scale for p in quad], [p[1] / scale for p in quad]
         found.append((_clean(text), float(score), (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))))
     lines = [{"text": text, "score": round(score, 3),
-              "box": [round(x / w, 3), round(y / h, 3), round(bw / w, 3), round(bh / h, 3)]}
+              "box": [round(x / w, 3), round(y / h, 3), round(bw / w, 3), round(bh / h, 3)],
+              "colour": letter_colour(image, (x, y, bw, bh))}
              for text, score, (x, y, bw, bh) in found if _readable(text, score)]
     return _drop_fragments(best_readings(lines))
+
+
+LETTER_CONTRAST = 40  # Lab distance from the background at which a pixel is part of a letter
+LETTER_SHARE = 0.6  # of the letters' pixels that one colour name needs
+
+
+def letter_colour(image: np.ndarray, box: tuple) -> str | None:
+    """The colour name of a line's letters (setting.COLOUR_NAMES): the pixels of its box that
+    stand apart from the median of the box's edge, the background; None where the background
+    is no one colour (text over a picture) or the letters are no one colour."""
+    from .setting import COLOUR_NAMES, colour_labels
+
+    x, y, bw, bh = (int(round(v)) for v in box)
+    pad = max(2, bh // 4)
+    crop = image[max(0, y - pad):y + bh + pad, max(0, x - pad):x + bw + pad]
+    if min(crop.shape[:2]) < 6:
+        return None
+    lab = cv2.cvtColor(crop, cv2.COLOR_BGR2LAB).astype(np.float32)
+    edge = np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]])
+    background = np.median(edge, axis=0)
+    if np.mean(np.linalg.norm(edge - background, axis=1) > LETTER_CONTRAST) > 0.2:
+        return None
+    distance = np.linalg.norm(lab - background, axis=2)
+    if not 0.05 <= np.mean(distance > LETTER_CONTRAST) <= 0.6:
+        return None
+    # The cores of the strokes: their edges blend into the background, more so after chroma subsampling.
+    letters = distance > max(LETTER_CONTRAST, 0.5 * np.percentile(distance, 95))
+    shares = np.bincount(colour_labels(cv2.cvtColor(crop, cv2.COLOR_BGR2HSV)[letters]), minlength=len(COLOUR_NAMES))
+    top = int(np.argmax(shares))
+    return COLOUR_NAMES[top] if shares[top] >= LETTER_SHARE * letters.sum() else None
 
 
 def _readable(text: str, score: float) -> bool:
@@ -180,6 +211,23 @@ def is_words(line: dict) -> bool:
     if line.get("reads", 1) >= 2:
         return True
     return bool(words) and all(max(zipf_frequency(w, lang) for lang in LANGUAGES) >= MIN_ZIPF for w in words)
+
+
+def text_onset(ocr: list[dict], shot, times: np.ndarray, chars: np.ndarray, keep: float = 0.5) -> float | None:
+    """When words first came on screen in a shot: from the first sampled frame OCR read words on,
+    back over the frames before while the text check (`chars` per sampled frame at `times`)
+    still counts at least `keep` of what it counted there. None when the shot shows no words.
+    OCR reads one frame per stretch of a shot, so a title that fades in mid-shot is read
+    seconds after it appears."""
+    first = next((e["time"] for e in sorted(ocr, key=lambda e: e["time"])
+                  if shot.holds(e["time"]) and any(map(is_words, e["lines"]))), None)
+    if first is None or not len(times):
+        return None
+    i = min(int(np.searchsorted(times, first - 1e-6)), len(times) - 1)
+    level = keep * chars[i]
+    while i > 0 and times[i - 1] >= shot.start and chars[i - 1] > 0 and chars[i - 1] >= level:
+        i -= 1
+    return float(times[i])
 
 
 def _drop_fragments(lines: list[dict]) -> list[dict]:
