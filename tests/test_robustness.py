@@ -50,6 +50,23 @@ def test_cover_art_is_no_video(tmp_path, capsys):
     assert err.count("\n") == 1 and "cover art" in err
 
 
+def test_frames_too_big_to_decode_are_refused_in_one_line(tmp_path, capsys):
+    """A PNG whose header claims 16384x16384, past ffmpeg's limit (frames up to about 16000x16000
+    decode: 1.6 GB at most, measured). Said so, not "corrupt header"."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = chunk(b"IHDR", struct.pack(">IIBBBBB", 16384, 16384, 8, 2, 0, 0, 0))
+    rows = chunk(b"IDAT", zlib.compress((b"\x00" + b"\x40" * 3 * 16384) * 4))
+    huge = tmp_path / "huge.png"
+    huge.write_bytes(b"\x89PNG\r\n\x1a\n" + header + rows + chunk(b"IEND", b""))
+    assert main(["describe", str(huge), "-o", str(tmp_path / "out.srt")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "16384x16384 are beyond what can be decoded" in err
+
+
 def test_a_codec_tag_is_not_the_frame_size():
     """make fuzz: MPEG-2 in MPEG-TS, "[2][0][0][0] / 0x0002", read as a 0x2 frame (ZeroDivisionError)."""
     text = ("  Duration: 00:00:02.00, start: 1.440000, bitrate: 2496 kb/s\n"

@@ -96,6 +96,9 @@ def parse_probe(path: str, text: str) -> VideoInfo:
     # "720x576"; not a codec tag's hex ("[2][0][0][0] / 0x0002", an MPEG-2 stream in MPEG-TS)
     size = re.search(r"(?<![\w])([1-9]\d{0,4})x([1-9]\d{0,4})(?![\w])", desc)
     if not size:
+        if huge := re.search(r"Picture size (\d+x\d+) is invalid", text):
+            raise BadVideo(f"{path}: frames of {huge.group(1)} are beyond what can be decoded "
+                           f"(at most about 16000x16000, 256 megapixels)")
         raise BadVideo(f"{path}: video stream has no frame size (corrupt header?)")
     w, h = int(size.group(1)), int(size.group(2))
     sar = re.search(r"SAR (\d+):(\d+)", desc)
