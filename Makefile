@@ -6,9 +6,15 @@ PY     := $(VENV)/bin/python
 TORCH  ?= torch==2.14.1 torchvision==0.29.1
 VIDEO  ?= samples/bikes.mp4
 
-.PHONY: setup samples subtitles test bench fuzz clean models
+.PHONY: setup samples subtitles test bench fuzz clean models browser
 
-setup: $(VENV)/.installed samples
+setup: $(VENV)/.installed samples browser
+
+# Headless Chromium renders the review pages in the tests (Debian's package; needs root).
+browser:
+	@command -v chromium >/dev/null 2>&1 || apt-get install -y -q chromium >/dev/null \
+		|| (apt-get update -q && apt-get install -y -q chromium >/dev/null) \
+		|| { echo "make setup: install chromium (Debian: apt-get install chromium) for the review-page tests"; exit 1; }
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +28,7 @@ samples: $(VENV)/.installed
 	$(PY) -m vidcap.samples samples
 
 subtitles: $(VENV)/.installed
-	$(VENV)/bin/vidcap describe $(VIDEO) -o $(or $(OUT),$(basename $(VIDEO)).srt)
+	$(VENV)/bin/vidcap describe $(VIDEO) -o $(or $(OUT),$(basename $(VIDEO)).srt) $(if $(REPORT),--report)
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -q
@@ -38,11 +44,13 @@ clean:
 	rm -rf bench .pytest_cache .hypothesis
 
 # The batch job: every video under IN (folders, globs or manifests) to subtitles in OUT.
-# Optional: WORKERS=N, ENGINE=ray ADDRESS=host:port, SHARD=K/N, FORMAT=vtt.
+# Optional: WORKERS=N, ENGINE=ray ADDRESS=host:port, SHARD=K/N, FORMAT=vtt, REPORT=1 (review pages;
+# then `vidcap report OUT` for the batch's page).
 IN     ?= samples
 BATCH_OUT = $(or $(OUT),subtitles)
 BATCH_FLAGS = $(if $(WORKERS),--workers $(WORKERS)) $(if $(ENGINE),--engine $(ENGINE)) \
-	$(if $(ADDRESS),--address $(ADDRESS)) $(if $(SHARD),--shard $(SHARD)) $(if $(FORMAT),--format $(FORMAT))
+	$(if $(ADDRESS),--address $(ADDRESS)) $(if $(SHARD),--shard $(SHARD)) $(if $(FORMAT),--format $(FORMAT)) \
+	$(if $(REPORT),--report)
 
 .PHONY: batch schedule bench-batch
 

@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     describe.add_argument("video")
     describe.add_argument("-o", "--output", help="output file (default: VIDEO with .srt)")
     describe.add_argument("--format", choices=FORMATS, help="default: from the output extension")
+    describe.add_argument("--report", action="store_true",
+                          help="also write the review page (.html) beside the output")
     _add_job_options(describe)
 
     batch = sub.add_parser("batch", help="describe many videos into a folder: resumable, parallel",
@@ -68,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "sample_fps, decode_fps)")
     batch.add_argument("-o", "--output-dir", required=True, metavar="OUTDIR")
     batch.add_argument("--format", choices=FORMATS, default="srt")
+    batch.add_argument("--report", action="store_true",
+                       help="also write each video's review page (.html) beside its output; see `vidcap report`")
     batch.add_argument("--workers", type=_positive(int), help="worker processes or Ray actors "
                        "(default: one per two cores)")
     batch.add_argument("--engine", choices=["local", "ray"], default="local")
@@ -83,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = sub.add_parser("status", help="summary of a batch output folder's journal")
     status.add_argument("output_dir", metavar="OUTDIR")
+
+    report = sub.add_parser("report", help="review page of a batch output folder: every video, "
+                            "its status and reasons, linking to its own page")
+    report.add_argument("output_dir", metavar="OUTDIR")
+    report.add_argument("-o", "--output", help="the page (default: OUTDIR/report.html)")
 
     train = sub.add_parser("train", help="train the LSTM narrator on videos with .srt beside them")
     train.add_argument("data", help="folder of videos, each with a .srt of the same name")
@@ -187,8 +196,13 @@ def run_describe(args):
     output = args.output or os.path.splitext(args.video)[0] + "." + (args.format or "srt")
     check_writable(output)
     fmt = format_for(output, args.format)
+    page = os.path.splitext(output)[0] + ".html" if args.report and fmt != "html" else None
+    if page:
+        check_writable(page)
     result = describe_video(args.video, _job_options(args))
     write_result(result, output, fmt)
+    if page:
+        write_result(result, page, "html")
     shots = result.shot_count
     print(f"{output}: {len(result.cues)} cues over {shots} shot{'' if shots == 1 else 's'}", file=sys.stderr)
 
@@ -197,13 +211,25 @@ def run_batch(args) -> int:
     from .batch.batch import run_batch
 
     return run_batch(args.inputs, args.output_dir, _job_options(args), args.format, args.workers,
-                     args.engine, args.address, args.retries, args.force, args.shard, args.rebuild_journal)
+                     args.engine, args.address, args.retries, args.force, args.shard, args.rebuild_journal,
+                     args.report)
 
 
 def run_status(args):
     from .batch.batch import status_table
 
     print(status_table(args.output_dir))
+
+
+def run_report(args):
+    from .narration.review import batch_page
+    from .narration.writers import atomic_write, check_writable
+
+    output = args.output or os.path.join(args.output_dir, "report.html")
+    page = batch_page(args.output_dir, output)
+    check_writable(output)
+    atomic_write(output, page)
+    print(output, file=sys.stderr)
 
 
 def main(argv=None) -> int:
@@ -213,7 +239,8 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return {"describe": run_describe, "train": run_train, "eval": run_eval, "convert": run_convert,
-                "generate": run_generate, "batch": run_batch, "status": run_status}[args.command](args) or 0
+                "generate": run_generate, "batch": run_batch, "status": run_status,
+                "report": run_report}[args.command](args) or 0
     except (UsageError, Busy) as e:
         print(f"vidcap: error: {e}", file=sys.stderr)
         return 2 if isinstance(e, UsageError) else 3

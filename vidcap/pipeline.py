@@ -12,13 +12,13 @@ from .analysis.decode import VideoInfo, iter_frames, probe, time_limit
 from .analysis.facts import ShotFacts, all_facts
 from .analysis.features import DEFAULT_ENCODER, Encoder, load_encoder
 from .narration.narrator import DEFAULT_NARRATOR, get_narrator
-from .analysis.perception.observe import STILL_DIFF, FrameObserver
+from .analysis.perception.observe import STILL_DIFF, FrameObserver, split_thumbnails
 from .analysis.perception.technical import without_bars
 from .analysis.perception.text import text_onset
 from .analysis.shots import Shot, ShotDetector, ShotSettings, parts, shrink, split_at
 from .timing import timed
 
-ANALYSIS_VERSION = 18  # bump when what analyse() stores changes
+ANALYSIS_VERSION = 19  # bump when what analyse() stores changes
 SMALL_WIDTH = 256  # every decoded frame is shrunk to this width for luma, motion and the change check
 
 
@@ -54,6 +54,7 @@ class Analysis:
     measures: dict
     ocr: list
     objects: list
+    thumbnails: list = field(default_factory=list)  # [(time, JPEG bytes)] for the review page
     seconds: dict = field(default_factory=dict)  # per stage of analyse(); empty when it came from the cache
 
     def frames_in(self, shot: Shot) -> np.ndarray:
@@ -72,6 +73,7 @@ class Result:
     sentences: list[list[str]] = field(default_factory=list)  # the narrator's, per shot, before cues
     unsaid: list[dict] = field(default_factory=list)  # sentences no cue had room for (cues.unsaid)
     seconds: dict = field(default_factory=dict)  # per stage (timing.timed)
+    thumbnails: list = field(default_factory=list)  # [{"time", "jpeg", "boxes"}]: the review page's
 
     @property
     def shot_count(self) -> int:
@@ -175,13 +177,15 @@ def _from_arrays(info: VideoInfo, a: dict) -> Analysis:
     """The analysis, its shots as the parts that are described: a long take's stretches
     (shots.parts), and a shot split where new text comes on screen, so that a title which
     appears late in a shot is read out when it appears."""
-    named = {"duration", "shots", "times", "features", "probs", "brightness", "ocr", "objects"}
+    named = {"duration", "shots", "times", "features", "probs", "brightness", "ocr", "objects",
+             "thumb_times", "thumb_sizes", "thumb_jpegs"}
     ocr = json.loads(str(a["ocr"]))
     shots = parts([Shot(float(s), float(e)) for s, e in a["shots"]])
     shots = split_at(shots, [t for shot in shots if (t := text_onset(ocr, shot, a["times"], a["text_chars"]))])
     return Analysis(info, float(a["duration"]), shots, a["times"], a["features"], a["probs"],
                     a["brightness"], {k: v for k, v in a.items() if k not in named},
-                    ocr, json.loads(str(a["objects"])))
+                    ocr, json.loads(str(a["objects"])),
+                    split_thumbnails(a["thumb_times"], a["thumb_sizes"], a["thumb_jpegs"]))
 
 
 def describe_video(path: str, options: Options = Options(), encoder: Optional[Encoder] = None,
@@ -199,5 +203,7 @@ def describe_video(path: str, options: Options = Options(), encoder: Optional[En
         cues = make_cues(spans, analysis.duration, analysis.info.fps, options.rules)
     model = {"narrator": narrator.name, "encoder": options.encoder,
              "sample_fps": options.sample_fps, "vidcap": __version__}
+    looks = {round(o["time"], 6): o["boxes"] for o in analysis.objects}
+    thumbnails = [{"time": t, "jpeg": jpeg, "boxes": looks.get(round(t, 6), [])} for t, jpeg in analysis.thumbnails]
     return Result(analysis.info, analysis.duration, analysis.shots, facts, cues, model, segments, sentences,
-                  unsaid(spans, cues), seconds)
+                  unsaid(spans, cues), seconds, thumbnails)

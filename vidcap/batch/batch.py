@@ -31,7 +31,7 @@ from .journal import (
     journal_path,
     lock_holders,
 )
-from .workers import Job, Outcome
+from .workers import Job, Outcome, review_page
 
 MANIFEST_OPTIONS = {"format": str, "narrator": str, "encoder": str, "sample_fps": float, "decode_fps": float}
 
@@ -190,6 +190,7 @@ def fingerprint(job: Job) -> str:
 
     settings = {k: v for k, v in asdict(job.options).items() if k not in ("use_cache", "time_limit")}
     data = {"vidcap": __version__, "analysis": ANALYSIS_VERSION, "format": job.format,
+            **({"report": True} if job.report else {}),
             "narrator_weights": _narrator_digest(job.options.narrator), "options": settings}
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -252,12 +253,16 @@ def remove_stale_temp_files(outdir: str) -> int:
     return removed
 
 
-def write_output(outdir: str, job: Job, text: str):
+def write_output(outdir: str, job: Job, text: str, page: str = ""):
+    """The output, and its review page when there is one (written first: the output is what
+    marks the video done)."""
     target = os.path.join(outdir, job.output)
     os.makedirs(os.path.dirname(target), exist_ok=True)
     inside = os.path.realpath(outdir)
     if os.path.commonpath([inside, os.path.realpath(os.path.dirname(target))]) != inside:
         raise VidcapError(f"{job.output}: output folder leads outside {outdir} (a symlink?)")
+    if page and job.format != "html":
+        atomic_write(review_page(target), page)
     atomic_write(target, text)
 
 
@@ -306,11 +311,14 @@ class Progress:
 
 def run_batch(inputs: list[str], outdir: str, options: Options = Options(), fmt: str = "srt",
               workers: int | None = None, engine: str = "local", address: str | None = None,
-              retries: int = 2, force: bool = False, shard: str | None = None, rebuild_journal: bool = False) -> int:
+              retries: int = 2, force: bool = False, shard: str | None = None, rebuild_journal: bool = False,
+              report: bool = False) -> int:
     """The batch; returns the exit status: 0 when every video has its output, 1 when some
     failed (now or, unchanged, before). `rebuild_journal`: set the journal aside and start a new
-    one in which every job whose output is in OUTDIR is done (see rebuild)."""
-    jobs = make_jobs(find_sources(inputs), options, fmt)
+    one in which every job whose output is in OUTDIR is done (see rebuild). `report`: each video's
+    review page too."""
+    jobs = [replace(job, report=report, outdir=os.path.abspath(outdir))
+            for job in make_jobs(find_sources(inputs), options, fmt)]
     part = parse_shard(shard)
     jobs = [j for j in jobs if in_shard(j, part)]
     if os.path.exists(outdir) and not os.path.isdir(outdir):
@@ -387,7 +395,7 @@ def _run(jobs, outdir, journal, log, workers, engine_name, address, retries, for
         for job, outcome in engine.run(work.todo, started):
             if outcome.ok:
                 try:
-                    write_output(outdir, job, outcome.text)
+                    write_output(outdir, job, outcome.text, outcome.page)
                 except (OSError, VidcapError) as e:
                     outcome = Outcome(False, error=f"cannot write {job.output}: {e}", seconds=outcome.seconds)
             if outcome.ok:
@@ -414,8 +422,8 @@ def _run(jobs, outdir, journal, log, workers, engine_name, address, retries, for
     return 1 if failed or work.failed else 0
 
 
-def status_table(outdir: str) -> str:
-    """The journal(s) of OUTDIR as a summary and one row per video."""
+def batch_entries(outdir: str) -> list:
+    """Every video of OUTDIR's journal(s) (one per shard)."""
     paths = all_journals(outdir)
     if not paths:
         raise UsageError(f"{outdir}: no batch journal here (not a vidcap batch output folder)")
@@ -424,6 +432,12 @@ def status_table(outdir: str) -> str:
         journal = Journal(path, readonly=True)
         entries += journal.entries()
         journal.close()
+    return entries
+
+
+def status_table(outdir: str) -> str:
+    """The journal(s) of OUTDIR as a summary and one row per video."""
+    entries = batch_entries(outdir)
     counts = {s: sum(e.status == s for e in entries) for s in ("done", "failed", "running")}
     video = sum(e.duration or 0 for e in entries if e.status == "done")
     work = sum(e.seconds or 0 for e in entries if e.status == "done")

@@ -21,14 +21,17 @@ from ..pipeline import Options
 class Job:
     source: str  # absolute path of the video
     output: str  # output path relative to OUTDIR
-    format: str  # srt, vtt or json
+    format: str  # srt, vtt, json or html
     options: Options
+    report: bool = False  # also the review page, beside the output
+    outdir: str = ""  # absolute: where the review page's links start from
 
 
 @dataclass
 class Outcome:
     ok: bool
     text: str = ""  # the whole output file
+    page: str = ""  # the review page, when the job asked for one
     error: str = ""
     permanent: bool = False  # the input itself is bad
     sha256: str = ""
@@ -77,14 +80,21 @@ def describe_job(job: Job, reports=None) -> Outcome:
         result = describe_video(job.source, job.options, _encoder(job.options.encoder),
                                 _narrator(job.options.narrator), progress)
         sha256 = file_digest(job.source)  # already taken for the analysis cache, unless it is off
-        text = get_writer(job.format).format(result)
+        target = os.path.join(job.outdir, job.output)
+        text = get_writer(job.format, target).format(result)
+        page = get_writer("html", review_page(target)).format(result) if job.report else ""
     except BadVideo as e:
         return Outcome(False, error=str(e), permanent=True, seconds=time.monotonic() - start, worker=worker)
     except Exception as e:  # anything else may pass (memory, a full disk): retried later
         error = str(e) if isinstance(e, VidcapError) else f"{type(e).__name__}: {e}"
         return Outcome(False, error=error, seconds=time.monotonic() - start, worker=worker)
-    return Outcome(True, text, sha256=sha256, seconds=time.monotonic() - start,
+    return Outcome(True, text, page, sha256=sha256, seconds=time.monotonic() - start,
                    duration=result.duration, shots=result.shot_count, cues=len(result.cues), worker=worker)
+
+
+def review_page(output: str) -> str:
+    """Where a job's review page goes: beside its output, named after it (film.srt: film.html)."""
+    return os.path.splitext(output)[0] + ".html"
 
 
 def default_workers() -> int:

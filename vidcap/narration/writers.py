@@ -11,7 +11,7 @@ import srt
 
 from ..errors import VidcapError
 
-FORMATS = ("srt", "vtt", "json")
+FORMATS = ("srt", "vtt", "json", "html")
 
 
 # The temporary file atomic_write renames into place: ".NAME.<8 random chars>.tmp" (mkstemp).
@@ -95,11 +95,28 @@ class JsonWriter:
         return json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-def get_writer(fmt: str):
-    writers = {"srt": SrtWriter, "vtt": VttWriter, "json": JsonWriter}
+class HtmlWriter:
+    """The review page: one self-contained HTML file (thumbnails inline, no network request) with
+    the shots, each with its thumbnail, the detector's boxes, the facts and what was said of it;
+    the cues; and a player for the film with the cues as its track, where the film can be reached
+    from the page (`path`: where the page will be written). Rendered with Jinja2, autoescaped."""
+    extension = "html"
+
+    def __init__(self, path: str | None = None):
+        self.path = path
+
+    def format(self, result) -> str:
+        from .review import film_page
+
+        return film_page(result, self.path)
+
+
+def get_writer(fmt: str, path: str | None = None):
+    """The writer for a format; `path`, where its output goes, matters to the review page only."""
+    writers = {"srt": SrtWriter, "vtt": VttWriter, "json": JsonWriter, "html": HtmlWriter}
     if fmt not in writers:
         raise VidcapError(f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    return writers[fmt]()
+    return writers[fmt](path) if fmt == "html" else writers[fmt]()
 
 
 def format_for(path: str, fmt: str | None = None) -> str:
@@ -109,12 +126,12 @@ def format_for(path: str, fmt: str | None = None) -> str:
     ext = os.path.splitext(path)[1].lower().lstrip(".")
     if ext not in FORMATS:
         raise VidcapError(f"{path}: cannot tell the format from the extension; "
-                          f"use .srt, .vtt or .json, or --format")
+                          f"use .srt, .vtt, .json or .html, or --format")
     return ext
 
 
 def write_result(result, path: str, fmt: str | None = None):
-    text = get_writer(format_for(path, fmt)).format(result)
+    text = get_writer(format_for(path, fmt), path).format(result)
     try:
         atomic_write(path, text)
     except OSError as e:
