@@ -19,7 +19,7 @@ from typing import Iterator, Optional
 import ffmpeg
 import numpy as np
 
-from ..errors import BadVideo
+from ..errors import BadVideo, VidcapError
 
 # What a folder search takes for a video; audio-only containers (.m4a) are included so that a
 # stray one is reported as having no video stream rather than passed over in silence.
@@ -221,7 +221,7 @@ def iter_frames(info: VideoInfo, short_side: int = 224, fps: Optional[float] = N
     threads = [threading.Thread(target=f, daemon=True) for f in (read_stderr, read_stdout)]
     for t in threads:
         t.start()
-    index, last_time, data = 0, None, b""
+    index, last_time, data, stopped = 0, None, b"", False
     try:
         while True:
             try:
@@ -240,13 +240,23 @@ def iter_frames(info: VideoInfo, short_side: int = 224, fps: Optional[float] = N
             index += 1
     finally:
         stop.set()
-        if proc.poll() is None:
+        if data is not None and proc.poll() is None:  # stopped before ffmpeg finished: not needed now
+            stopped = True
             proc.kill()
         while data is not None:  # drain, so a reader blocked on a full queue sees `stop`
             data = frames.get()
-        proc.wait()
+        try:
+            proc.wait(timeout=30)  # it closed its output: it is exiting
+        except subprocess.TimeoutExpired:
+            stopped = True
+            proc.kill()
+            proc.wait()
         for t in threads:
             t.join(timeout=5)
+    if proc.returncode < 0 and not stopped:
+        # The OOM killer's SIGKILL, typically: the machine's fault, not the file's (a batch retries it).
+        raise VidcapError(f"{info.path}: ffmpeg was killed by signal {-proc.returncode} while decoding "
+                          f"(out of memory?)")
     if proc.returncode != 0:
         raise _ffmpeg_error(info.path, "".join(log))
     if index == 0:

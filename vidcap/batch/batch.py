@@ -393,6 +393,9 @@ def _run(jobs, outdir, journal, log, workers, engine_name, address, retries, for
 
     try:
         for job, outcome in engine.run(work.todo, started):
+            if not journal.still_there():
+                raise VidcapError(f"{outdir}: the output folder was removed or replaced while the batch ran; "
+                                  f"stopped ({len(done)} outputs written before went with it): run again to redo them")
             if outcome.ok:
                 try:
                     write_output(outdir, job, outcome.text, outcome.page)

@@ -9,6 +9,7 @@ import os
 import socket
 import sqlite3
 import time
+import urllib.parse
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -119,9 +120,14 @@ class JournalDamaged(VidcapError):
 
 class Journal:
     def __init__(self, path: str, readonly: bool = False):
+        self.path = path
         try:
             if readonly:
-                self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+                # A folder on read-only media: SQLite cannot make the WAL's shared-memory file beside
+                # the journal, so it opens the file as one that cannot change (which there it cannot).
+                frozen = "&immutable=1" if not os.access(os.path.dirname(path), os.W_OK) else ""
+                address = urllib.parse.quote(path, errors="surrogateescape")
+                self.db = sqlite3.connect(f"file:{address}?mode=ro{frozen}", uri=True)
             else:
                 os.makedirs(os.path.dirname(path), exist_ok=True)
                 self.db = sqlite3.connect(path)
@@ -133,11 +139,20 @@ class Journal:
             if not readonly:
                 self.db.execute(SCHEMA)
                 self.db.commit()
+            self.inode = os.stat(path).st_ino
         except sqlite3.OperationalError:  # a full disk, a locked or unwritable file: not damage
             raise
         except sqlite3.DatabaseError as e:
             raise JournalDamaged(f"{path}: the batch journal is damaged ({e}); `vidcap batch --rebuild-journal` "
                                  f"sets it aside and rebuilds it from the outputs in the folder") from None
+
+    def still_there(self) -> bool:
+        """Whether the journal's file is still the one opened: an OUTDIR removed while the batch
+        runs leaves SQLite writing to a deleted file, and every record after that is lost."""
+        try:
+            return os.stat(self.path).st_ino == self.inode
+        except FileNotFoundError:
+            return False
 
     @staticmethod
     def set_aside(path: str) -> str | None:

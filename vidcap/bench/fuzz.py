@@ -277,7 +277,7 @@ def kill_loop(vidcap: list[str], corpus: str, work: str, kills: int, seed: int =
     journal = os.path.join(out, ".vidcap", "journal.sqlite")
     for _ in range(kills):
         run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        time.sleep(rng.uniform(0.5, 12.0))
+        time.sleep(rng.uniform(0.5, 8.0))  # from start-up to the middle of the second round of videos
         os.killpg(run.pid, signal.SIGKILL)
         run.wait()
         if os.path.exists(journal):
@@ -309,7 +309,7 @@ def main(argv=None):
     parser.add_argument("--folder", default=os.path.join("bench", "fuzz"), help="corpus and results")
     parser.add_argument("--limit", type=float, default=120, help="seconds a describe may take before it counts as a hang")
     parser.add_argument("--jobs", type=int, default=2, help="describes run at once")
-    parser.add_argument("--kills", type=int, default=20, help="times a batch is killed with SIGKILL and resumed")
+    parser.add_argument("--kills", type=int, default=50, help="times a batch is killed with SIGKILL and resumed")
     args = parser.parse_args(argv)
     began = time.monotonic()
     corpus, work = os.path.join(args.folder, "corpus"), os.path.join(args.folder, "runs")
