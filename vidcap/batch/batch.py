@@ -20,6 +20,7 @@ from functools import lru_cache
 
 from ..analysis.decode import VIDEO_EXTENSIONS
 from ..errors import VidcapError
+from ..narration.dialogue import CONTENTS
 from ..narration.writers import FORMATS, PARTIAL_FILE, atomic_write
 from ..pipeline import ANALYSIS_VERSION, Options
 from .journal import (
@@ -33,7 +34,8 @@ from .journal import (
 )
 from .workers import Job, Outcome, review_page
 
-MANIFEST_OPTIONS = {"format": str, "narrator": str, "encoder": str, "sample_fps": float, "decode_fps": float}
+MANIFEST_OPTIONS = {"format": str, "narrator": str, "encoder": str, "sample_fps": float, "decode_fps": float,
+                    "content": str, "audio_track": int}
 
 
 class UsageError(VidcapError):
@@ -114,6 +116,8 @@ def _from_manifest(path: str) -> list[Source]:
                 raise UsageError(f"{where}: {key} {value!r} is not a number") from None
         if options.get("format", "srt") not in FORMATS:
             raise UsageError(f"{where}: format {options['format']!r}; choose one of {', '.join(FORMATS)}")
+        if options.get("content", "descriptions") not in CONTENTS:
+            raise UsageError(f"{where}: content {options['content']!r}; choose one of {', '.join(CONTENTS)}")
         video = os.path.normpath(os.path.join(folder, video))
         name = safe_relative(os.path.splitext(output)[0]) if output else _mirror(video, folder)
         sources.append(Source(video, name, options, explicit_name=bool(output)))
