@@ -66,6 +66,13 @@ def test_the_page_for_bikes_shows_its_shots_cues_and_plays_the_film(bikes_page):
     # Nothing is fetched from the network: every source is inline or the film beside.
     assert not re.search(r'(src|href)="(https?:)?//', page.read_text())
 
+    # A link to a moment seeks the player there, and the cue and shot on screen then are marked.
+    moment = chromium("--virtual-time-budget=10000", "--dump-dom", page.as_uri() + "#t=4.2")
+    tags = Tags(moment)
+    assert tags.of("body")[0].get("data-time") == "4.20"
+    current = [a for a in tags.of("li", "current") + tags.of("article", "current")]
+    assert len(current) == 2 and all(float(a["data-t"]) <= 4.2 < float(a["data-end"]) for a in current)
+
     screenshot = bikes_page / "bikes.png"
     chromium("--window-size=1400,1800", "--virtual-time-budget=5000", f"--screenshot={screenshot}", page.as_uri())
     image = cv2.imread(str(screenshot))
