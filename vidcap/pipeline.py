@@ -20,7 +20,7 @@ from .analysis.perception.text import text_onset
 from .analysis.shots import Shot, ShotDetector, ShotSettings, parts, shrink, split_at
 from .timing import timed
 
-ANALYSIS_VERSION = 19  # bump when what analyse() stores changes
+ANALYSIS_VERSION = 20  # bump when what analyse() stores changes
 SMALL_WIDTH = 256  # every decoded frame is shrunk to this width for luma, motion and the change check
 
 

@@ -23,13 +23,17 @@ def colour_stats(hsv: np.ndarray) -> tuple[float, float, float]:
 
 
 NIGHT_WIDTH = 320  # night_measures reads the frame at this width, so its counts do not depend on size
+# Below this share of night sky a frame's lit points and lines are not measured (0): describe_setting
+# uses them only where the shot's median night sky reaches NIGHT_SKY (0.15). Saves about 4 ms a frame.
+NIGHT_SKY_SEEN = 0.05
 
 
 def night_measures(image: np.ndarray) -> tuple[float, float, float]:
     """(night sky, lit points, long lines) of a BGR frame: the share of the top third that is smooth,
     dark, saturated blue or violet (a night sky: a day sky is bright, a black ceiling grey);
     small lights brighter than what surrounds them (windows, lamps) per 10,000 pixels; and
-    straight edges longer than a fifth of the height (the sides and floors of buildings).
+    straight edges longer than a fifth of the height (the sides and floors of buildings), these two
+    only under a night sky (NIGHT_SKY_SEEN).
     Measured on the samples and dev set: night sky 0.21-0.89 on the night city, at most 0.08 on
     every day or indoor clip."""
     h, w = image.shape[:2]
@@ -40,6 +44,8 @@ def night_measures(image: np.ndarray) -> tuple[float, float, float]:
     gradient = np.hypot(cv2.Sobel(gray, cv2.CV_32F, 1, 0), cv2.Sobel(gray, cv2.CV_32F, 0, 1))
     smooth = cv2.blur(gradient, (5, 5))[top] < 40
     sky = smooth & (val > 25) & (val < 110) & (hue >= 100) & (hue <= 150) & (sat > 50)
+    if sky.mean() < NIGHT_SKY_SEEN:  # lit points and lines only ever count under a night sky
+        return float(sky.mean()), 0.0, 0.0
     above = cv2.morphologyEx(gray, cv2.MORPH_TOPHAT, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9)))
     _, _, stats, _ = cv2.connectedComponentsWithStats(((above > 50) & (gray > 150)).astype(np.uint8))
     lights = int(((stats[1:, cv2.CC_STAT_AREA] >= 2) & (stats[1:, cv2.CC_STAT_AREA] <= 60)).sum())
