@@ -16,7 +16,7 @@ from .analysis.features import DEFAULT_ENCODER, Encoder, load_encoder
 from .narration.narrator import DEFAULT_NARRATOR, get_narrator
 from .analysis.perception.observe import STILL_DIFF, FrameObserver, split_thumbnails
 from .analysis.perception.technical import without_bars
-from .analysis.perception.text import text_onset
+from .analysis.perception.text import text_onset, word_times
 from .analysis.shots import Shot, ShotDetector, ShotSettings, parts, shrink, split_at
 from .timing import timed
 
@@ -188,7 +188,8 @@ def _from_arrays(info: VideoInfo, a: dict) -> Analysis:
              "thumb_times", "thumb_sizes", "thumb_jpegs"}
     ocr = json.loads(str(a["ocr"]))
     shots = parts([Shot(float(s), float(e)) for s, e in a["shots"]])
-    shots = split_at(shots, [t for shot in shots if (t := text_onset(ocr, shot, a["times"], a["text_chars"]))])
+    read = word_times(ocr)
+    shots = split_at(shots, [t for shot in shots if (t := text_onset(read, shot, a["times"], a["text_chars"]))])
     return Analysis(info, float(a["duration"]), shots, a["times"], a["features"], a["probs"],
                     a["brightness"], {k: v for k, v in a.items() if k not in named},
                     ocr, json.loads(str(a["objects"])),

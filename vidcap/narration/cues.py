@@ -19,6 +19,14 @@ class ReadabilityRules:
     min_gap_frames: int = 2  # between consecutive cues
     max_overrun_frames: int = 12  # how far a cue may run past a shot cut to stay readable
 
+    def gap_ms(self, fps: float) -> int:
+        """The least time between two cues, in whole milliseconds."""
+        return math.ceil(self.min_gap_frames * 1000 / (fps if fps > 0 else 25))
+
+    def reading_ms(self, text: str) -> int:
+        """How long a cue of `text` stays up at least: time to read it, and never under min_duration."""
+        return max(math.ceil(self.min_duration * 1000), math.ceil(len(text) * 1000 / self.max_cps))
+
 
 @dataclass
 class Span:
@@ -85,6 +93,12 @@ def fit_text(sentences: list[str], rules: ReadabilityRules) -> Optional[str]:
     return best
 
 
+def readable_in(sentences: list[str], room_ms: int, rules: ReadabilityRules) -> int:
+    """How many of the sentences, from the first, one cue can hold and be read in `room_ms`; 0: none."""
+    return next((n for n in range(len(sentences), 0, -1)
+                 if (text := fit_text(sentences[:n], rules)) and rules.reading_ms(text) <= room_ms), 0)
+
+
 def _rank(sentence: str) -> int:
     """When shots too short for their own cue share one, what to say first: on-screen text,
     then who and what is there, then camera moves and unnamed motion."""
@@ -120,10 +134,9 @@ def make_cues(spans: list[Span], duration: float, fps: float,
     its own shot, or a merged span holding it, is on screen; what finds no room is listed by
     unsaid()."""
     ms = lambda seconds: int(round(seconds * 1000))
-    frame_ms = 1000 / (fps if fps > 0 else 25)
-    gap = math.ceil(rules.min_gap_frames * frame_ms)
-    overrun = int(rules.max_overrun_frames * frame_ms)
-    min_ms, max_ms = math.ceil(rules.min_duration * 1000), int(rules.max_duration * 1000)
+    gap = rules.gap_ms(fps)
+    overrun = int(rules.max_overrun_frames * 1000 / (fps if fps > 0 else 25))
+    max_ms = int(rules.max_duration * 1000)
     end_ms = int(duration * 1000)
 
     pending = [Span(ms(s.start), min(ms(s.end), end_ms), s.sentences) for s in spans
@@ -138,20 +151,17 @@ def make_cues(spans: list[Span], duration: float, fps: float,
 
     cues: list[tuple[int, int, str, Span]] = []
     i = 0
-    reading_ms = lambda text: max(min_ms, math.ceil(len(text) * 1000 / rules.max_cps))
     while i < len(merged):
         start = max(merged[i].start, cues[-1][1] + gap if cues else 0)
         span = merged[i] = merged[i].still_showing(start)
+        limit = min(span.end + overrun, end_ms)
         text = fit_text(span.sentences, rules)
-        if span.carried:  # only its own span's time is left: as many sentences as can be read in it
-            room = min(span.end + overrun, end_ms) - start
-            texts = (fit_text(span.sentences[:n], rules) for n in range(len(span.sentences), 0, -1))
-            text = next((t for t in texts if t and reading_ms(t) <= room), text)
+        if span.carried and (n := readable_in(span.sentences, limit - start, rules)):
+            text = fit_text(span.sentences[:n], rules)  # only its own span's time is left
         if not text:
             i += 1
             continue
-        limit = min(span.end + overrun, end_ms)
-        need = reading_ms(text)
+        need = rules.reading_ms(text)
         cut = span.end - gap if span.end < end_ms else end_ms
         end = max(min(cut, start + max_ms), start + need)
         said = max(1, _sentences_in(text, span.sentences))
@@ -168,15 +178,13 @@ def make_cues(spans: list[Span], duration: float, fps: float,
         elif i + 1 < len(merged) and merged[i + 1].start - span.end <= gap:
             merged[i + 1] = _joined(span, merged[i + 1])  # too short: say it with the next shot
             i += 1
-        elif i + 1 == len(merged) and (fewer := next(
-                (n for n in range(len(span.sentences) - 1, 0, -1)
-                 if (t := fit_text(span.sentences[:n], rules)) and start + reading_ms(t) <= limit), 0)):
+        elif i + 1 == len(merged) and (fewer := readable_in(span.sentences[:-1], limit - start, rules)):
             # The video ends here: what can be read in the time left, rather than sharing the
             # previous cue, which would show these sentences before their shot has begun.
             merged[i] = Span(span.start, span.end, span.sentences[:fewer], span.carried, span.origins[:fewer])
         elif cues and span.start - cues[-1][3].end <= gap:
             merged[i] = _joined(cues.pop()[3], span)  # or with the previous one
-        elif (first := fit_text(span.sentences[:1], rules)) and (run_on := start + reading_ms(first) + gap) <= (
+        elif (first := fit_text(span.sentences[:1], rules)) and (run_on := start + rules.reading_ms(first) + gap) <= (
                 merged[i + 1].start + overrun if i + 1 < len(merged) else end_ms):
             # No neighbour to share a cue with, but shots with nothing to say follow: its first
             # sentence runs on into them for just as long as it takes to read (and the next cue
@@ -189,8 +197,8 @@ def make_cues(spans: list[Span], duration: float, fps: float,
         # A video too short to read anything in would leave an empty file, which players refuse
         # and which tells the reader nothing: its first sentence stays up for as long as it takes
         # to read, past the video's end only when the whole video is shorter than that.
-        start = max(0, min(merged[0].start, end_ms - reading_ms(first)))
-        cues.append((start, start + reading_ms(first), first, merged[0]))
+        start = max(0, min(merged[0].start, end_ms - rules.reading_ms(first)))
+        cues.append((start, start + rules.reading_ms(first), first, merged[0]))
 
     out: list[Cue] = []
     for start, end, text, _ in cues:

@@ -37,18 +37,18 @@ def speech_cues(words, duration: float, fps: float, rules: ReadabilityRules = Re
     """Cues of what is said: each starts as its first word is spoken (or, in fast speech, as soon
     as the one before has been on screen long enough to read) and stays up for as long as its
     words are spoken or it takes to read, whichever is longer."""
-    gap = math.ceil(rules.min_gap_frames * 1000 / (fps if fps > 0 else 25)) / 1000
+    gap = rules.gap_ms(fps) / 1000
     cues: list[Cue] = []
     for group in _groups(words, rules):
         text = wrap(" ".join(w.text for w in group), rules)
-        need = max(rules.min_duration, len(text) / rules.max_cps)
+        need = rules.reading_ms(text) / 1000
         start = max(group[0].start, cues[-1].end + gap if cues else 0.0)
         end = max(group[-1].end, start + need)
         start = round(start, 3)
         cues.append(Cue(start, math.ceil(1000 * min(end, start + max(need, rules.max_duration))) / 1000, text))
     if cues and cues[-1].end > duration:  # the last words may be read past the end only when they must
         last = cues[-1]
-        last.end = math.ceil(1000 * max(duration, last.start + max(rules.min_duration, len(last.text) / rules.max_cps))) / 1000
+        last.end = math.ceil(1000 * max(duration, last.start + rules.reading_ms(last.text) / 1000)) / 1000
     return cues
 
 
@@ -56,7 +56,7 @@ def merge(descriptions: list[Cue], dialogue: list[Cue], fps: float,
           rules: ReadabilityRules = ReadabilityRules()) -> tuple[list[Cue], list[Cue]]:
     """Dialogue first; each description moved into the silence within its own time where it can
     be read there, else left out. Returns (cues in time order, descriptions left out)."""
-    gap = math.ceil(rules.min_gap_frames * 1000 / (fps if fps > 0 else 25)) / 1000
+    gap = rules.gap_ms(fps) / 1000
     placed, left_out = list(dialogue), []
     for cue in descriptions:
         busy = sorted((c.start - gap, c.end + gap) for c in placed if c.end + gap > cue.start and c.start - gap < cue.end)
@@ -72,7 +72,7 @@ def merge(descriptions: list[Cue], dialogue: list[Cue], fps: float,
         sentences = SENTENCES.split(" ".join(cue.text.split()))
         for n in range(len(sentences), 0, -1):
             text = wrap(" ".join(sentences[:n]), rules)
-            need = max(rules.min_duration, len(text) / rules.max_cps)
+            need = rules.reading_ms(text) / 1000
             spot = next(((a, b) for a, b in free if b - a >= need + 0.002), None)  # + the rounding to ms
             if spot:
                 start = math.ceil(1000 * spot[0]) / 1000

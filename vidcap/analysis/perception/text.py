@@ -5,6 +5,7 @@ read directly. The check looks twice: for lines of sharp light/dark edges (title
 credits) and for lines of coloured letters, which a sign's red on grey can hide from the first
 look (same brightness, clear colour)."""
 
+import bisect
 import re
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -213,17 +214,21 @@ def is_words(line: dict) -> bool:
     return bool(words) and all(max(zipf_frequency(w, lang) for lang in LANGUAGES) >= MIN_ZIPF for w in words)
 
 
-def text_onset(ocr: list[dict], shot, times: np.ndarray, chars: np.ndarray, keep: float = 0.5) -> float | None:
-    """When words first came on screen in a shot: from the first sampled frame OCR read words on,
-    back over the frames before while the text check (`chars` per sampled frame at `times`)
-    still counts at least `keep` of what it counted there. None when the shot shows no words.
-    OCR reads one frame per stretch of a shot, so a title that fades in mid-shot is read
-    seconds after it appears."""
-    first = next((e["time"] for e in sorted(ocr, key=lambda e: e["time"])
-                  if shot.holds(e["time"]) and any(map(is_words, e["lines"]))), None)
-    if first is None or not len(times):
+def word_times(ocr: list[dict]) -> list[float]:
+    """The times, in order, of the frames OCR read words on (is_words)."""
+    return sorted(e["time"] for e in ocr if any(map(is_words, e["lines"])))
+
+
+def text_onset(read: list[float], shot, times: np.ndarray, chars: np.ndarray, keep: float = 0.5) -> float | None:
+    """When words first came on screen in a shot: from the first sampled frame OCR read words on
+    (`read`: word_times), back over the frames before while the text check (`chars` per sampled
+    frame at `times`) still counts at least `keep` of what it counted there. None when the shot
+    shows no words. OCR reads one frame per stretch of a shot, so a title that fades in mid-shot
+    is read seconds after it appears."""
+    k = bisect.bisect_left(read, shot.start - 1e-6)
+    if k == len(read) or not shot.holds(read[k]) or not len(times):
         return None
-    i = min(int(np.searchsorted(times, first - 1e-6)), len(times) - 1)
+    i = min(int(np.searchsorted(times, read[k] - 1e-6)), len(times) - 1)
     level = keep * chars[i]
     while i > 0 and times[i - 1] >= shot.start and chars[i - 1] > 0 and chars[i - 1] >= level:
         i -= 1
