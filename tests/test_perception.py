@@ -55,6 +55,17 @@ def test_fades_through_black(clips):
     assert kinds["fade in"]["start"] == pytest.approx(3.0, abs=0.1)
 
 
+def test_a_film_that_fades_to_black_says_so_when_the_fade_begins(tmp_path):
+    from vidcap.learning.synth import run_ffmpeg
+
+    path = str(tmp_path / "end.mp4")
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:d=5", "-vf", "fade=out:st=2:d=1.5",
+                "-c:v", "libx264", "-pix_fmt", "yuv420p", path])
+    result = describe_video(path, Options(narrator="rules"))
+    assert result.cues[-1].text == "Fade to black."
+    assert result.cues[-1].start == pytest.approx(2.0, abs=0.15)  # not where the detector cut, in the black
+
+
 def test_credit_roll(described):
     result = described["credits"]
     credits = [s for s in result.segments if s["type"] == "credits"]

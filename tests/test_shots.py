@@ -2,7 +2,7 @@ import pytest
 
 from conftest import CUTS
 from vidcap.analysis.decode import iter_frames, probe
-from vidcap.analysis.shots import ShotDetector, shrink
+from vidcap.analysis.shots import Shot, ShotDetector, shrink, start_fades
 
 
 def detect(path):
@@ -23,6 +23,14 @@ def test_hard_cuts_within_one_frame(clips):
 def test_fade_through_black_is_one_cut(clips):
     shots = detect(clips["fade.mp4"])
     assert [s.start for s in shots[1:]] == pytest.approx([3.0], abs=0.5)
+
+
+def test_a_shot_of_fade_and_black_starts_where_the_fade_does():
+    shots = [Shot(0, 6.9), Shot(6.9, 8.0)]  # the detector cut in the black; the fade began at 6.4
+    assert [(s.start, s.end) for s in start_fades(shots, [(6.4, 8.0)])] == [(0, 6.4), (6.4, 8.0)]
+    assert shots[0].end == 6.9  # not changed in place
+    through = [Shot(0, 3.0), Shot(3.0, 6.0)]  # out of one picture, through black, into the next
+    assert [(s.start, s.end) for s in start_fades(through, [(2.5, 3.1)])] == [(0, 3.0), (3.0, 6.0)]
 
 
 def test_real_clips(real):

@@ -15,9 +15,9 @@ from .analysis.facts import ShotFacts, all_facts
 from .analysis.features import DEFAULT_ENCODER, Encoder, load_encoder
 from .narration.narrator import DEFAULT_NARRATOR, get_narrator
 from .analysis.perception.observe import STILL_DIFF, FrameObserver, split_thumbnails
-from .analysis.perception.technical import without_bars
+from .analysis.perception.technical import black_segments, fades, without_bars
 from .analysis.perception.text import text_onset, word_times
-from .analysis.shots import Shot, ShotDetector, ShotSettings, parts, shrink, split_at
+from .analysis.shots import Shot, ShotDetector, ShotSettings, parts, shrink, split_at, start_fades
 from .timing import timed
 
 ANALYSIS_VERSION = 20  # bump when what analyse() stores changes
@@ -182,14 +182,19 @@ def _rows(batches: list[np.ndarray], source: list[int], width: int) -> np.ndarra
 
 def _from_arrays(info: VideoInfo, a: dict) -> Analysis:
     """The analysis, its shots as the parts that are described: a long take's stretches
-    (shots.parts), and a shot split where new text comes on screen, so that a title which
-    appears late in a shot is read out when it appears."""
+    (shots.parts), a shot split where new text comes on screen, so that a title which
+    appears late in a shot is read out when it appears, and a cut inside a fade to black moved
+    to where the fade begins (shots.start_fades)."""
     named = {"duration", "shots", "times", "features", "probs", "brightness", "ocr", "objects",
              "thumb_times", "thumb_sizes", "thumb_jpegs"}
     ocr = json.loads(str(a["ocr"]))
     shots = parts([Shot(float(s), float(e)) for s, e in a["shots"]])
     read = word_times(ocr)
     shots = split_at(shots, [t for shot in shots if (t := text_onset(read, shot, a["times"], a["text_chars"]))])
+    blacks = black_segments(a["every_time"], a["every_luma"], a["every_spread"], float(a["duration"]))
+    black_ends = {b["start"]: b["end"] for b in blacks}
+    shots = start_fades(shots, [(f["start"], black_ends[f["end"]]) for f in fades(a["every_time"], a["every_luma"], blacks)
+                                if f["type"] == "fade out"])
     return Analysis(info, float(a["duration"]), shots, a["times"], a["features"], a["probs"],
                     a["brightness"], {k: v for k, v in a.items() if k not in named},
                     ocr, json.loads(str(a["objects"])),

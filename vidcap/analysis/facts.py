@@ -270,7 +270,8 @@ def technical_segments(analysis, shots_facts: list[ShotFacts]) -> list[dict]:
     for shot, facts in zip(analysis.shots, shots_facts):
         length = shot.end - shot.start
         facts.segments = sorted({seg["type"] for seg in found
-                                 if min(seg["end"], shot.end) - max(seg["start"], shot.start) >= 0.5 * length})
+                                 if min(seg["end"], shot.end) - max(seg["start"], shot.start) >= 0.5 * length
+                                 or seg["type"] == "fade out" and abs(seg["start"] - shot.start) < 0.05})  # shots.start_fades
     return [{"type": s["type"], "start": round(s["start"], 3), "end": round(s["end"], 3)} for s in found]
 
 

@@ -52,6 +52,19 @@ def split_at(shots: list[Shot], times: list[float], before: float = 2.0, after: 
     return out
 
 
+def start_fades(shots: list[Shot], fades: list[tuple[float, float]], shortest: float = 0.5) -> list[Shot]:
+    """A shot that is all fade out and black after it (`fades`: where each fade out starts, and
+    where its black ends) beginning where the fade does: the threshold detector cuts part-way
+    down or in the black, but the picture starts going when the fade starts, and that is when a
+    describer says "Fade to black". A fade through black into a new picture keeps its cut."""
+    out = [Shot(s.start, s.end, s.cut) for s in shots]
+    for before, after in zip(out, out[1:]):
+        start = next((a for a, b in fades if a < after.start <= b + 1e-6 and b >= after.end - 1e-6), None)
+        if start is not None and start - before.start >= shortest:
+            before.end = after.start = start
+    return out
+
+
 @dataclass(frozen=True)
 class ShotSettings:
     cut_threshold: float = 27.0  # ContentDetector's HSV change score for a hard cut

@@ -121,6 +121,8 @@ class RulesNarrator:
     def describe(self, facts: ShotFacts, before: list[ShotFacts], said: list[list[str]]) -> list[str]:
         if "colour bars" in facts.segments:
             return ["Colour bars."]
+        if "fade out" in facts.segments:  # technical.fades: always into black
+            return ["Fade to black."]
         if "black" in facts.segments:
             return ["A black screen."]
         if "credits" in facts.segments:
