@@ -27,6 +27,16 @@ def test_decode_fps_cap_keeps_real_frames(clips):
     assert np.all(np.diff(t) >= 0.2 - 1e-6)
 
 
+def test_a_whole_file_read_at_a_low_rate_is_not_truncated(tmp_path):
+    """Review: thanks.mp4 (7.04 s) read at 1 fps ends with a frame at 6.0 s, which was refused
+    as "truncated" (the slack was one frame of the file's rate, not of the rate it was read at)."""
+    from vidcap.learning.synth import run_ffmpeg
+
+    path = str(tmp_path / "seven.mp4")
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:d=3.9", "-c:v", "libx264", "-pix_fmt", "yuv420p", path])
+    assert [f.time for f in iter_frames(probe(path), fps=0.5)] == pytest.approx([0.0, 2.0])
+
+
 def test_rotated_phone_video_is_upright(clips):
     info = probe(clips["rotated.mp4"])
     assert (info.width, info.height, abs(info.rotation)) == (240, 320, 90)

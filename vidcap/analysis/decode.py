@@ -261,8 +261,10 @@ def iter_frames(info: VideoInfo, short_side: int = 224, fps: Optional[float] = N
         raise _ffmpeg_error(info.path, "".join(log))
     if index == 0:
         raise BadVideo(f"{info.path}: no video frames could be decoded (corrupt file?)")
-    # The last frame stays up for a frame's time: at 0.5 fps a whole film ends 2 s after it.
-    slack = max(1.0, 0.1 * info.duration, 1.5 / info.fps) if info.duration else 0.0
+    # The last frame stays up for a frame's time: at 0.5 fps (the file's, or the `fps` it is read
+    # at) a whole film ends 2 s after it.
+    rate = min(info.fps, fps) if fps else info.fps
+    slack = max(1.0, 0.1 * info.duration, 1.5 / rate) if info.duration else 0.0
     if info.duration and last_time is not None and last_time + slack < info.duration:
         raise BadVideo(f"{info.path}: truncated or corrupt: frames stop at {last_time:.2f} s "
                           f"of {info.duration:.2f} s")
