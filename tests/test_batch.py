@@ -393,3 +393,53 @@ def test_the_oom_killer_fails_one_video_not_the_batch(tmp_path, good_clips, memo
     assert status == "failed" and not permanent
     assert "killed by signal 9" in error or "worker process died" in error
     assert f"failed  huge.srt: {error}" in ended.stderr
+
+
+MOUNTS = """\
+22 27 0:21 / /proc rw,relatime - proc proc rw
+27 1 252:1 / / rw,relatime - ext4 /dev/vda1 rw
+95 27 0:52 / /mnt/shared\\040films rw,relatime - nfs4 filer:/films rw,vers=4.2
+96 95 0:53 / /mnt/shared\\040films/scratch rw,relatime - tmpfs tmpfs rw
+"""
+
+
+def test_the_journal_never_uses_wal_on_a_network_filesystem(tmp_path):
+    from vidcap.batch.journal import filesystem_type, journal_mode
+
+    table = tmp_path / "mountinfo"
+    table.write_text(MOUNTS)
+    assert filesystem_type("/mnt/shared films/subs/.vidcap", str(table)) == "nfs4"
+    assert filesystem_type("/mnt/shared films/scratch/x", str(table)) == "tmpfs"  # the deeper mount
+    assert filesystem_type("/mnt/shared filmsX", str(table)) == "ext4"  # a name that only starts alike
+    assert filesystem_type("/x", str(tmp_path / "none")) is None
+    assert journal_mode(str(tmp_path)) == "wal"  # this machine's own disk
+    assert journal_mode(str(tmp_path), sharded=True) == "delete"  # shards: nodes sharing OUTDIR
+    assert journal_mode(str(tmp_path), "delete") == "delete" and journal_mode(str(tmp_path), "wal", True) == "wal"
+
+
+def _mode(path):
+    db = sqlite3.connect(path)
+    try:
+        return db.execute("PRAGMA journal_mode").fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_shards_on_two_nodes_share_one_output_folder(tmp_path, good_clips, capsys):
+    """Two shard processes at once over one OUTDIR, as a Slurm array puts them on two nodes: each
+    its own lock and journal, in rollback mode (no WAL), and `vidcap status` reads both."""
+    src, out = make_folder(tmp_path / "films", good_clips, bad=False), tmp_path / "subs"
+    runs = [subprocess.Popen([sys.executable, "-m", "vidcap", "batch", str(src), "-o", str(out), "--shard", shard,
+                              "--workers", "1", "--narrator", "rules"], stderr=subprocess.PIPE, text=True)
+            for shard in ("0/2", "1/2")]
+    for run in runs:
+        assert run.wait(timeout=300) == 0, run.stderr.read()
+        run.stderr.close()
+    journals = sorted((out / ".vidcap").glob("journal*"))
+    assert [p.name for p in journals] == ["journal-shard-0-of-2.sqlite", "journal-shard-1-of-2.sqlite"]
+    assert [_mode(p) for p in journals] == ["delete", "delete"]
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.srt")) == ["one.srt", "sub/three.srt", "two.srt"]
+    main(["status", str(out)])
+    assert "3 videos: 3 done, 0 failed" in capsys.readouterr().out
+    code, err = batch(capsys, src, "-o", out, "--journal-mode", "wal", "--narrator", "rules")
+    assert code == 0 and _mode(out / ".vidcap" / "journal.sqlite") == "wal"

@@ -11,6 +11,7 @@ from .analysis.features import ENCODERS
 from .narration.dialogue import CONTENTS
 from .narration.narrator import DEFAULT_NARRATOR
 from .narration.writers import FORMATS
+from .batch.journal import JOURNAL_MODES
 
 
 def _positive(kind):
@@ -92,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="set a damaged journal aside and start a new one from the outputs in OUTDIR")
     batch.add_argument("--shard", metavar="K/N", help="only the K-th of N parts (0-based), e.g. "
                        "$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT")
+    batch.add_argument("--journal-mode", choices=JOURNAL_MODES, default="auto",
+                       help="SQLite journal mode of OUTDIR's journal; auto (default): delete (the rollback "
+                       "journal) on a network filesystem or with --shard, else wal")
     _add_job_options(batch)
 
     status = sub.add_parser("status", help="summary of a batch output folder's journal")
@@ -221,7 +225,7 @@ def run_batch(args) -> int:
 
     return run_batch(args.inputs, args.output_dir, _job_options(args), args.format, args.workers,
                      args.engine, args.address, args.retries, args.force, args.shard, args.rebuild_journal,
-                     args.report)
+                     args.report, args.journal_mode)
 
 
 def run_status(args):

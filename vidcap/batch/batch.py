@@ -29,8 +29,10 @@ from .journal import (
     Journal,
     all_journals,
     batch_lock,
+    journal_mode,
     journal_path,
     lock_holders,
+    state_dir,
 )
 from .workers import Job, Outcome, review_page
 
@@ -316,11 +318,11 @@ class Progress:
 def run_batch(inputs: list[str], outdir: str, options: Options = Options(), fmt: str = "srt",
               workers: int | None = None, engine: str = "local", address: str | None = None,
               retries: int = 2, force: bool = False, shard: str | None = None, rebuild_journal: bool = False,
-              report: bool = False) -> int:
+              report: bool = False, journal_setting: str = "auto") -> int:
     """The batch; returns the exit status: 0 when every video has its output, 1 when some
     failed (now or, unchanged, before). `rebuild_journal`: set the journal aside and start a new
     one in which every job whose output is in OUTDIR is done (see rebuild). `report`: each video's
-    review page too."""
+    review page too. `journal_setting`: SQLite's journal mode, or "auto" (journal.journal_mode)."""
     jobs = [replace(job, report=report, outdir=os.path.abspath(outdir))
             for job in make_jobs(find_sources(inputs), options, fmt)]
     part = parse_shard(shard)
@@ -334,7 +336,8 @@ def run_batch(inputs: list[str], outdir: str, options: Options = Options(), fmt:
         os.makedirs(outdir, exist_ok=True)
         with batch_lock(outdir, part):
             aside = Journal.set_aside(journal_path(outdir, part)) if rebuild_journal else None
-            journal, log = Journal(journal_path(outdir, part)), EventLog(outdir)
+            mode = journal_mode(state_dir(outdir), journal_setting, sharded=part is not None)
+            journal, log = Journal(journal_path(outdir, part), mode=mode), EventLog(outdir)
             try:
                 if rebuild_journal:
                     log("journal_rebuilt", set_aside=aside, done=rebuild(journal, jobs, outdir))

@@ -6,6 +6,7 @@ import fcntl
 import glob
 import json
 import os
+import re
 import socket
 import sqlite3
 import time
@@ -114,12 +115,49 @@ def journal_path(outdir: str, shard: tuple[int, int] | None = None) -> str:
     return os.path.join(state_dir(outdir), f"journal{_suffix(shard)}.sqlite")
 
 
+# Filesystems whose files other machines open too. SQLite's WAL keeps its index in shared memory,
+# which only processes of one machine share: SQLite documents WAL as not working on a network
+# filesystem (https://www.sqlite.org/wal.html). There the rollback journal, with POSIX locks, is used.
+NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "lustre", "gpfs", "beegfs", "ceph", "glusterfs",
+                       "9p", "afs", "ocfs2", "gfs2", "orangefs", "pvfs2", "fuse.glusterfs", "fuse.sshfs",
+                       "fuse.cephfs", "fuse.beegfs", "fuse.juicefs", "fuse.s3fs", "fuse.gcsfuse", "fuse.rclone"}
+JOURNAL_MODES = ("auto", "wal", "delete")
+
+
+def filesystem_type(path: str, mountinfo: str = "/proc/self/mountinfo") -> str | None:
+    """The type of the filesystem `path` is on ("ext4", "nfs4", ...), from the kernel's mount
+    table; None where there is none to read (not Linux)."""
+    real, found = os.path.realpath(path), ("", None)
+    try:
+        with open(mountinfo) as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        fields, _, rest = line.partition(" - ")
+        point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields.split()[4])
+        inside = real == point or real.startswith(point.rstrip("/") + "/")
+        if inside and rest and len(point) >= len(found[0]):  # the last of equal mounts is the one seen
+            found = (point, rest.split()[0])
+    return found[1]
+
+
+def journal_mode(folder: str, setting: str = "auto", sharded: bool = False) -> str:
+    """SQLite's journal mode for a batch journal in `folder`: the `setting` where it is not "auto";
+    else "delete" (the rollback journal) on a network filesystem and for a shard (Slurm runs the
+    shards of one OUTDIR on several nodes, which must share that folder), and "wal" elsewhere (a
+    reader never waits on the writer)."""
+    if setting != "auto":
+        return setting
+    return "delete" if sharded or filesystem_type(folder) in NETWORK_FILESYSTEMS else "wal"
+
+
 class JournalDamaged(VidcapError):
     """The journal file cannot be read as a database, or fails SQLite's integrity check."""
 
 
 class Journal:
-    def __init__(self, path: str, readonly: bool = False):
+    def __init__(self, path: str, readonly: bool = False, mode: str = "wal"):
         self.path = path
         try:
             if readonly:
@@ -131,7 +169,7 @@ class Journal:
             else:
                 os.makedirs(os.path.dirname(path), exist_ok=True)
                 self.db = sqlite3.connect(path)
-                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute(f"PRAGMA journal_mode={mode}")
                 self.db.execute("PRAGMA synchronous=FULL")
             check = self.db.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
