@@ -55,11 +55,15 @@ BATCH_FLAGS = $(if $(WORKERS),--workers $(WORKERS)) $(if $(ENGINE),--engine $(EN
 	$(if $(ADDRESS),--address $(ADDRESS)) $(if $(SHARD),--shard $(SHARD)) $(if $(FORMAT),--format $(FORMAT)) \
 	$(if $(REPORT),--report) $(if $(CONTENT),--content $(CONTENT))
 
-.PHONY: batch schedule bench-batch
+.PHONY: batch schedule bench-batch bench-cluster
 
 # Batch throughput with 1 and 2 workers on 20 sample copies + 5 bad files (cache off).
 bench-batch: $(VENV)/.installed
 	$(PY) -m vidcap.bench.batch
+
+# The same folder on a local Ray cluster of 1, 2 and 3 nodes (separate raylets on this machine).
+bench-cluster: $(VENV)/.installed
+	$(PY) -m vidcap.bench.cluster
 
 batch: $(VENV)/.installed
 	$(VENV)/bin/vidcap batch $(IN) -o $(BATCH_OUT) $(strip $(BATCH_FLAGS))

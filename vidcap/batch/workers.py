@@ -6,6 +6,7 @@ import os
 import queue
 import socket
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -186,8 +187,15 @@ class _RayDescriber:
     def __init__(self, reports):
         self.reports = reports
 
+    def ready(self) -> bool:
+        return True
+
     def describe(self, job: Job) -> Outcome:
-        return describe_job(job, self.reports)
+        import ray
+
+        outcome = describe_job(job, self.reports)
+        outcome.worker += f" on Ray node {ray.get_runtime_context().get_node_id()[:12]}"
+        return outcome
 
 
 def _check_reachable(address: str, timeout: float = 10.0):
@@ -199,6 +207,10 @@ def _check_reachable(address: str, timeout: float = 10.0):
         socket.create_connection((host, int(port)), timeout=timeout).close()
     except OSError as e:
         raise VidcapError(f"cannot reach the Ray cluster at {address}: {e.strerror or e}") from None
+
+
+LOST_TRIES = 3  # workers a video may lose (node gone, process killed) before it counts as failed
+START_TIMEOUT = 120.0  # seconds a replacement worker may take to start where no other is left
 
 
 class RayEngine:
@@ -224,39 +236,82 @@ class RayEngine:
                          configure_logging=False)
             except (ConnectionError, RuntimeError, ValueError) as e:
                 raise VidcapError(f"cannot start or reach Ray{' at ' + address if address else ''}: {e}") from None
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
         resources = ray.cluster_resources()
         cpus, gpus = resources.get("CPU", 1), resources.get("GPU", 0)
+        largest = max((n["Resources"].get("CPU", 0) for n in ray.nodes() if n["Alive"]), default=cpus)
         self.workers = workers or max(1, int(cpus // 2))
-        threads = max(1, int(cpus // self.workers))
-        self.reports = Queue(maxsize=1000, actor_options={"num_cpus": 0})
-        describer = ray.remote(_RayDescriber).options(
-            max_restarts=3,  # an actor killed mid-video comes back; the video is reported failed
-            num_cpus=threads, num_gpus=min(1.0, gpus / self.workers) if gpus else 0,
+        threads = max(1, int(min(cpus // self.workers, largest)))  # an actor runs on one node
+        # Progress reports go through a queue on the driver's own node, which no lost node takes with it.
+        here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=True)
+        self.reports = Queue(maxsize=1000, actor_options={"num_cpus": 0, "scheduling_strategy": here})
+        # No restarts by Ray: an actor whose node went is replaced by run() wherever there is room,
+        # and the video it held goes to another worker.
+        self.describer = ray.remote(_RayDescriber).options(
+            max_restarts=0, num_cpus=threads, num_gpus=min(1.0, gpus / self.workers) if gpus else 0,
             runtime_env={"env_vars": {"VIDCAP_THREADS": str(threads)}})
-        self.actors = [describer.remote(self.reports) for _ in range(self.workers)]
+        self.actors = [self.describer.remote(self.reports) for _ in range(self.workers)]
         self.ray = ray
 
     def run(self, jobs: Iterable[Job], on_start: Callable[[Job], None]) -> Iterator[tuple[Job, Outcome]]:
+        """Results as they finish. A video whose worker is lost (its node left the cluster, its
+        process was killed) goes to another worker, up to LOST_TRIES workers in all, and is not
+        a failure of the video; a replacement worker starts wherever the cluster has room. Videos
+        left when no worker is left, nor can start within START_TIMEOUT, fail (a later run redoes them)."""
         ray = self.ray
-        pending = iter(jobs)
+        todo = deque(jobs)
         idle = list(self.actors)
-        running: dict = {}
-        while True:
-            while idle and (job := next(pending, None)) is not None:
+        running: dict = {}  # task -> (job, actor)
+        starting: dict = {}  # ready() call -> replacement actor
+        lost: dict[str, int] = {}
+        while todo or running:
+            while idle and todo:
+                job = todo.popleft()
                 on_start(job)
                 actor = idle.pop()
                 running[actor.describe.remote(job)] = (job, actor)
-            if not running:
+            waiting = list(running) + list(starting)
+            finished = ray.wait(waiting, num_returns=1, timeout=None if running else START_TIMEOUT)[0] if waiting else []
+            if not finished:  # work left and no worker to do it
+                for job in todo:
+                    on_start(job)
+                    yield job, Outcome(False, error="no Ray worker left to describe it (nodes lost?)")
                 return
-            finished, _ = ray.wait(list(running), num_returns=1)
-            for ref in finished:
-                job, actor = running.pop(ref)
+            ref = finished[0]
+            if ref in starting:
+                actor = starting.pop(ref)
                 try:
-                    outcome = ray.get(ref)
-                except ray.exceptions.RayError as e:
-                    outcome = Outcome(False, error=f"Ray worker failed: {type(e).__name__}")
+                    ray.get(ref)
+                    idle.append(actor)
+                except ray.exceptions.RayError:
+                    self._drop(actor)
+                continue
+            job, actor = running.pop(ref)
+            try:
+                outcome = ray.get(ref)
                 idle.append(actor)
-                yield job, outcome
+            except ray.exceptions.RayActorError:  # the worker is gone, not the video's fault
+                self._drop(actor)
+                replacement = self.describer.remote(self.reports)
+                self.actors.append(replacement)
+                starting[replacement.ready.remote()] = replacement
+                lost[job.output] = lost.get(job.output, 0) + 1
+                if lost[job.output] < LOST_TRIES:
+                    todo.appendleft(job)
+                    continue
+                outcome = Outcome(False, error=f"its Ray worker was lost {LOST_TRIES} times (nodes down or processes killed)")
+            except ray.exceptions.RayError as e:
+                outcome = Outcome(False, error=f"Ray worker failed: {type(e).__name__}")
+                idle.append(actor)
+            yield job, outcome
+
+    def _drop(self, actor):
+        self.actors.remove(actor)
+        try:
+            self.ray.kill(actor)
+        except Exception:  # already gone with its node
+            pass
 
     def poll_report(self, timeout: float):
         from ray.util.queue import Empty
@@ -265,10 +320,15 @@ class RayEngine:
             return self.reports.get(timeout=timeout)
         except Empty:
             return None
+        except self.ray.exceptions.RayError:  # progress is lost with the queue; the batch is not
+            time.sleep(timeout)
+            return None
 
     def close(self):
-        for actor in self.actors:
-            self.ray.kill(actor)
-        self.ray.kill(self.reports.actor)
+        for actor in [*self.actors, self.reports.actor]:
+            try:
+                self.ray.kill(actor)
+            except Exception:  # already gone with its node
+                pass
         if self.owns_ray:
             self.ray.shutdown()
