@@ -79,6 +79,29 @@ def test_the_page_for_bikes_shows_its_shots_cues_and_plays_the_film(bikes_page):
     assert image is not None and image.shape[:2] == (1800, 1400) and image.std() > 20
 
 
+def test_clicking_a_cue_or_a_shot_seeks_the_player_there(bikes_page):
+    """Real clicks (Playwright driving the same Chromium): the player jumps to the cue's or the
+    shot's start, and that cue or shot is then the one marked as on screen."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=shutil.which("chromium") or shutil.which("chromium-browser"),
+                                         args=["--no-sandbox", "--mute-audio"])
+        try:
+            page = browser.new_page()
+            page.goto((bikes_page / "bikes.html").as_uri())
+            page.wait_for_function("document.body.dataset.player === 'ready'", timeout=20_000)
+            for selector, index in (("li.cue", -1), ("article.shot", 4), ("li.cue", 0)):
+                target = page.locator(selector).nth(index if index >= 0 else page.locator(selector).count() - 1)
+                start = float(target.get_attribute("data-t"))
+                target.click()
+                page.wait_for_function(f"Math.abs(document.querySelector('video').currentTime - {start}) < 0.05",
+                                       timeout=10_000)
+                assert page.evaluate(f"document.querySelector('{selector}.current').dataset.t") == target.get_attribute("data-t")
+        finally:
+            browser.close()
+
+
 def test_when_the_film_has_moved_the_page_says_so(real, tmp_path):
     film = tmp_path / "film.mp4"
     shutil.copyfile(real["bikes"], film)
