@@ -6,6 +6,7 @@ at most every `object_gap` seconds and on each shot's first; and OCR on the fram
 hold text in each stretch of up to `ocr_window` seconds of a shot, so that reading costs little."""
 
 import json
+from array import array
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -43,8 +44,10 @@ class FrameObserver:
     object_gap: float = 1.0
     still_diff: float = STILL_DIFF
     objects: list = field(default_factory=list)  # [{"time", "boxes": [[class, score, x, y, w, h]], "reused"?}]
-    every: dict = field(default_factory=lambda: {"time": [], "luma": [], "spread": []})
-    sampled: dict = field(default_factory=lambda: {k: [] for k in SAMPLED})
+    # Per decoded frame, as packed numbers: a 24-hour film at 24 fps has 2 million frames, which as
+    # lists of Python floats would take about 190 MB, and as arrays 32 MB.
+    every: dict = field(default_factory=lambda: {"time": array("d"), "luma": array("f"), "spread": array("f")})
+    sampled: dict = field(default_factory=lambda: {k: array("f") for k in SAMPLED})
     ocr: list = field(default_factory=list)  # [{"time", "lines": [...]}]
     thumbnails: list = field(default_factory=list)  # [(time, JPEG bytes)]
     seconds: dict = field(default_factory=dict)  # per stage (timing.timed)
@@ -102,7 +105,10 @@ class FrameObserver:
         largest = max(faces, key=lambda f: f[3], default=(0, 0, 0, 0, np.nan))
         values = [len(faces), largest[3], largest[4], *motion, *setting]
         for key, value in zip(SAMPLED, values):
-            self.sampled[key].append(value)
+            if key == "colour_shares":
+                self.sampled[key].extend(value)
+            else:
+                self.sampled[key].append(value)
         if self._window and time - self._window["start"] >= self.ocr_window:
             self.flush_ocr()
         if not self._window:
@@ -128,9 +134,9 @@ class FrameObserver:
 
     def arrays(self) -> dict:
         self.flush_ocr()
-        out = {f"every_{k}": np.array(v, np.float32 if k != "time" else np.float64)
+        out = {f"every_{k}": np.frombuffer(v, np.float64 if k == "time" else np.float32).copy()
                for k, v in self.every.items()}
-        out.update({k: np.array(v, np.float32) for k, v in self.sampled.items()})
+        out.update({k: np.frombuffer(v, np.float32).copy() for k, v in self.sampled.items()})
         out["colour_shares"] = out["colour_shares"].reshape(-1, COLOUR_SHARES)  # (0, n), not (0,), when empty
         out["ocr"] = np.array(json.dumps(self.ocr))
         out["thumb_times"] = np.array([t for t, _ in self.thumbnails], np.float64)
