@@ -4,6 +4,7 @@ each with its own processes, as a cluster of several machines has; nodes are rem
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -18,6 +19,7 @@ from vidcap.batch import batch as batch_module
 from vidcap.cli import main
 from vidcap.learning import synth
 from vidcap.narration.writers import PARTIAL_FILE
+from test_speech import spoken_clip  # noqa: F401 (a fixture)
 
 ray = pytest.importorskip("ray")
 from ray.cluster_utils import Cluster  # noqa: E402
@@ -138,3 +140,15 @@ def test_the_driver_killed_mid_batch_resumes_from_the_journal(cluster, films, tm
     assert all(v[0] == "done" for v in after.values()) and len(after) == 6
     assert all(after[k][1] == 1 for k in before)  # what was done is not done again
     assert not [p for p in out.iterdir() if PARTIAL_FILE.match(p.name)] and len(list(out.glob("*.srt"))) == 6
+
+
+def test_dialogue_on_the_cluster(cluster, spoken_clip, tmp_path, capsys):
+    """--content both is carried to the actors: the dialogue comes back from a Ray worker."""
+    films = tmp_path / "films"
+    films.mkdir()
+    shutil.copyfile(spoken_clip, films / "spoken.mp4")
+    out = tmp_path / "subs"
+    code, err = run_batch(capsys, films, out, cluster, "--content", "both", "--workers", "1")
+    assert code == 0, err
+    said = (out / "spoken.srt").read_text().lower()
+    assert "train" in said and "station" in said and "Ray node" in done_events(out)[0]["worker"]
