@@ -59,11 +59,16 @@ def test_a_film_that_fades_to_black_says_so_when_the_fade_begins(tmp_path):
     from vidcap.learning.synth import run_ffmpeg
 
     path = str(tmp_path / "end.mp4")
-    run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:d=5", "-vf", "fade=out:st=2:d=1.5",
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:d=5", "-vf", "fade=out:st=2:d=2.7",
                 "-c:v", "libx264", "-pix_fmt", "yuv420p", path])
     result = describe_video(path, Options(narrator="rules"))
     assert result.cues[-1].text == "Fade to black."
     assert result.cues[-1].start == pytest.approx(2.0, abs=0.15)  # not where the detector cut, in the black
+    from vidcap.learning.evaluate import unsupported
+
+    assert unsupported(result)[0] == 0  # "fade" and "black" are backed by the shot's facts
+    # ...and so is "A black screen." (the LSTM's words for it), though black is a quarter of the shot
+    assert {"fade", "black", "screen"} <= result.facts[-1].words()
 
 
 def test_credit_roll(described):

@@ -146,6 +146,8 @@ class ShotFacts:
         said += self.segments
         if "black" in self.segments:
             said.append("screen")
+        if "fade out" in self.segments:  # into black (technical.fades), where the shot ends
+            said.append("fade black screen")
         if "credits" in self.segments:
             said.append("end credits roll")
         said += self.colours.get("frame", []) + self.colours.get("centre", []) + self.colours.get("mixed", [])
