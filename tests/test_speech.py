@@ -2,6 +2,7 @@
 by `make setup`) so its words are known; Whisper tiny.en transcribes it offline."""
 
 import json
+import os
 import shutil
 import subprocess
 
@@ -109,3 +110,21 @@ def test_a_batch_manifest_sets_the_content_per_file(spoken_clip, clips, tmp_path
     bad = tmp_path / "bad.csv"
     bad.write_text(f"path,content\n{spoken_clip},subtitles\n")
     assert main(["batch", str(bad), "-o", str(tmp_path / "out2")]) == 2
+
+
+def test_the_default_weights_are_multilingual_and_named_weights_resolve(spoken_clip, tmp_path, capsys):
+    """Whisper base (the default) hears German as German; tiny.en is there by name; a name that is
+    neither nor a model folder is one clear line."""
+    from vidcap.analysis.speech import model_folder
+
+    wav = tmp_path / "de.wav"
+    subprocess.run([shutil.which("espeak-ng"), "-v", "de", "-s", "140", "-w", str(wav),
+                    "Der Zug fährt um neun Uhr vom Bahnhof ab. Bitte nehmen Sie Ihre Plätze ein und halten Sie "
+                    "die Fahrkarten bereit."], check=True)
+    heard = " ".join(w.text for w in transcribe(str(wav))).lower()
+    assert "zug" in heard and "bahnhof" in heard, heard
+    assert os.path.isfile(os.path.join(model_folder("tiny.en"), "model.bin"))
+    assert main(["describe", spoken_clip, "--content", "speech", "--speech-model", "large-v9", "-o",
+                 str(tmp_path / "x.srt")]) == 1
+    err = capsys.readouterr().err
+    assert "speech model 'large-v9': not one of base, tiny.en" in err and err.count("\n") == 1

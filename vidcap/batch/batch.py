@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 
 from ..analysis.decode import VIDEO_EXTENSIONS
+from ..analysis.speech import DEFAULT_SPEECH_MODEL
 from ..errors import VidcapError
 from ..narration.dialogue import CONTENTS
 from ..narration.writers import FORMATS, PARTIAL_FILE, atomic_write
@@ -197,7 +198,9 @@ def fingerprint(job: Job) -> str:
     settings = {k: v for k, v in asdict(job.options).items() if k not in ("use_cache", "time_limit")}
     data = {"vidcap": __version__, "analysis": ANALYSIS_VERSION, "format": job.format,
             **({"report": True} if job.report else {}),
-            "narrator_weights": _narrator_digest(job.options.narrator), "options": settings}
+            "narrator_weights": _narrator_digest(job.options.narrator), "options": settings,
+            **({"speech_model": job.options.speech_model or DEFAULT_SPEECH_MODEL}
+               if job.options.content != "descriptions" else {})}
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
