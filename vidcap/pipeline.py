@@ -60,6 +60,8 @@ class Analysis:
     ocr: list
     objects: list
     thumbnails: list = field(default_factory=list)  # [(time, JPEG bytes)] for the review page
+    blacks: list = field(default_factory=list)  # technical.black_segments of every decoded frame
+    fades: list = field(default_factory=list)  # technical.fades into and out of them
     seconds: dict = field(default_factory=dict)  # per stage of analyse(); empty when it came from the cache
 
     def frames_in(self, shot: Shot) -> np.ndarray:
@@ -192,13 +194,13 @@ def _from_arrays(info: VideoInfo, a: dict) -> Analysis:
     read = word_times(ocr)
     shots = split_at(shots, [t for shot in shots if (t := text_onset(read, shot, a["times"], a["text_chars"]))])
     blacks = black_segments(a["every_time"], a["every_luma"], a["every_spread"], float(a["duration"]))
+    found = fades(a["every_time"], a["every_luma"], blacks)
     black_ends = {b["start"]: b["end"] for b in blacks}
-    shots = start_fades(shots, [(f["start"], black_ends[f["end"]]) for f in fades(a["every_time"], a["every_luma"], blacks)
-                                if f["type"] == "fade out"])
+    shots = start_fades(shots, [(f["start"], black_ends[f["end"]]) for f in found if f["type"] == "fade out"])
     return Analysis(info, float(a["duration"]), shots, a["times"], a["features"], a["probs"],
                     a["brightness"], {k: v for k, v in a.items() if k not in named},
                     ocr, json.loads(str(a["objects"])),
-                    split_thumbnails(a["thumb_times"], a["thumb_sizes"], a["thumb_jpegs"]))
+                    split_thumbnails(a["thumb_times"], a["thumb_sizes"], a["thumb_jpegs"]), blacks, found)
 
 
 def describe_video(path: str, options: Options = Options(), encoder: Optional[Encoder] = None,

@@ -252,12 +252,9 @@ def shot_facts(analysis, shot) -> ShotFacts:
 def technical_segments(analysis, shots_facts: list[ShotFacts]) -> list[dict]:
     """Black frames, fades, colour bars and end credits as {"type", "start", "end"}, in time
     order; each shot's facts also list the kinds it overlaps."""
-    from .perception.technical import black_segments, fades
-
     m = analysis.measures
-    blacks = black_segments(m["every_time"], m["every_luma"], m["every_spread"], analysis.duration)
-    found = [{"type": "black", "start": b["start"], "end": b["end"]} for b in blacks]
-    found += fades(m["every_time"], m["every_luma"], blacks)
+    found = [{"type": "black", "start": b["start"], "end": b["end"]} for b in analysis.blacks]
+    found += [dict(f) for f in analysis.fades]
     found += _runs(analysis.times, m["bars"] > 0.5, analysis.duration, "colour bars")
     for shot, facts in zip(analysis.shots, shots_facts):
         # Rolling credits: several lines read, the content moving up (reads as a tilt down); or,
