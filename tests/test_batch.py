@@ -1,5 +1,6 @@
 import json
 import os
+import random
 import shutil
 import signal
 import sqlite3
@@ -39,7 +40,7 @@ def make_folder(root, good_clips, bad=True):
         shutil.copyfile(clip, root / name)
     if bad:
         (root / "empty.mp4").write_bytes(b"")
-        (root / "corrupt.mp4").write_bytes(os.urandom(100_000))
+        (root / "corrupt.mp4").write_bytes(random.Random(1).randbytes(100_000))
         synth.make_audio_only(str(root / "audio.m4a"))
         (root / "notes.mov").write_text("not a video at all\n" * 50)
     return root
@@ -248,7 +249,7 @@ def test_a_damaged_journal_is_refused_then_rebuilt_from_the_outputs(tmp_path, go
     assert batch(capsys, src, "-o", out, "--workers", 1)[0] == 0
     journal = out / ".vidcap" / "journal.sqlite"
     data = journal.read_bytes()
-    journal.write_bytes(data[:100] + os.urandom(4000) + data[4100:] if damage == "garbage" else data[:len(data) // 2])
+    journal.write_bytes(data[:100] + random.Random(2).randbytes(4000) + data[4100:] if damage == "garbage" else data[:len(data) // 2])
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*.srt")}
     (out / "one.srt").unlink()  # lost too: the rebuilt journal must not call it done
 

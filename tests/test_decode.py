@@ -82,6 +82,19 @@ def test_parse_probe_reads_ffmpeg_text():
     assert info.start_time == pytest.approx(0.021)
 
 
+@pytest.mark.parametrize("guessed, stream", [
+    ("vvc", "Video: vvc, none, 25 fps, 1200k tbr, 1200k tbn"),
+    ("h263", "Video: h263, none, 25 fps, 1200k tbr, 1200k tbn"),
+    ("mp3", "Audio: mp3, 44100 Hz, stereo, fltp, 128 kb/s"),
+])
+def test_random_bytes_that_ffmpeg_half_recognises_are_not_a_video(guessed, stream):
+    """About one file of random bytes in a hundred probes as a raw stream; seen in CI."""
+    text = (f"[in#0 @ 0x1] Format {guessed} detected only with low score of 12, misdetection possible!\n"
+            f"Input #0, {guessed}, from 'x.mp4':\n  Duration: N/A, bitrate: N/A\n  Stream #0:0: {stream}\n")
+    with pytest.raises(VidcapError, match=f"not a playable video: unrecognised data \\(ffmpeg guessed {guessed}"):
+        parse_probe("x.mp4", text)
+
+
 @pytest.mark.parametrize("name, message", [
     ("missing.mp4", "no such file"), ("empty.mp4", "empty file"),
     ("text.txt", "not a video"), ("text.mp4", "not a playable video"),

@@ -83,6 +83,12 @@ def parse_probe(path: str, text: str) -> VideoInfo:
     """Read what `ffmpeg -i` prints about a file (works where no ffprobe is installed)."""
     videos = list(re.finditer(r"Stream #\d+:\d+[^\n]*?: Video: ([^\n]*)((?:\n    [^\n]*)*)", text))
     moving = [i for i, v in enumerate(videos) if "(attached pic)" not in v.group(1)]
+    guess = re.search(r"Format (\S+) detected only with low score of \d+, misdetection possible", text)
+    sized = moving and re.search(r"\d+x\d+", videos[moving[0]].group(1))
+    if guess and re.search(r"Stream #\d+:\d+", text) and not sized:
+        # Random bytes now and then look like a raw stream (mp3, h263, vvc) to ffmpeg's probe.
+        raise BadVideo(f"{path}: not a playable video: unrecognised data "
+                       f"(ffmpeg guessed {guess.group(1)}, with low confidence)")
     if not moving:
         if videos:
             raise BadVideo(f"{path}: no video stream (audio with cover art only)")
