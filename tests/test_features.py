@@ -7,7 +7,7 @@ import torch
 
 from vidcap import pipeline
 from vidcap.errors import VidcapError
-from vidcap.analysis.features import imagenet_categories, load_encoder
+from vidcap.analysis.features import FeatureSpool, imagenet_categories, load_encoder
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +97,25 @@ def test_analysis_is_cached_by_content_and_settings(clips, monkeypatch, tmp_path
     assert [(s.start, s.end) for s in again.shots] == [(s.start, s.end) for s in first.shots]
     with pytest.raises(AssertionError, match="decoded again"):
         pipeline.analyse(clips["cuts.mp4"], pipeline.Options(sample_fps=3))  # other settings
+    monkeypatch.undo()
+
+    key = pipeline.cache.cache_key(pipeline._cache_fields(clips["cuts.mp4"], options))
+    rows = pipeline.cache.cache_dir() / "analysis" / f"{key}.rows"
+    rows.write_bytes(rows.read_bytes()[:100])  # a cached feature file cut short is analysed anew
+    redone = pipeline.analyse(clips["cuts.mp4"], options)
+    assert np.array_equal(np.asarray(redone.features), np.asarray(first.features))
+
+
+def test_feature_rows_are_read_from_their_file_as_the_array_would_give_them(tmp_path):
+    rows = np.arange(15, dtype=np.float16).reshape(5, 3)
+    spool = FeatureSpool(3, str(tmp_path))
+    spool.append(rows[:2])
+    spool.append(rows[2:])
+    source = [0, 1, 1, 2, 3, 4, 4]  # a still frame takes the row before it
+    frames, whole = spool.finish(source), rows[source]
+    assert frames.shape == whole.shape and len(frames) == 7 and frames.complete()
+    for index in (slice(None), slice(2, 5), np.array([1, 2, 3]), np.array([], int), 4, -1):
+        assert np.array_equal(frames[index], whole[index])
+    assert np.array_equal(np.diff(frames, axis=0), np.diff(whole, axis=0))
+    assert os.listdir(tmp_path) == []  # the spool has no name: nothing is left behind
+    assert np.array_equal(pipeline._rows([rows[:2], rows[2:]], source, 3), whole)  # how concept scores are kept

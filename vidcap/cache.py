@@ -2,16 +2,16 @@
 changes the result, so a rerun over the same film skips decoding and the CNN."""
 
 import hashlib
-import io
 import json
 import os
+import shutil
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import BinaryIO, Optional
 
 import numpy as np
 
-from .narration.writers import atomic_write
+from .narration.writers import atomic_file
 
 
 def cache_dir() -> Path:
@@ -42,20 +42,29 @@ def cache_key(fields: dict) -> str:
 
 
 def load(kind: str, key: str) -> Optional[dict]:
+    """The arrays saved under `key`; with them, as "rows", the open file of rows saved beside them."""
     path = cache_dir() / kind / f"{key}.npz"
     try:
         with np.load(path, allow_pickle=False) as data:
-            return {name: data[name] for name in data.files}
+            arrays = {name: data[name] for name in data.files}
+        if "rows_saved" in arrays:
+            arrays["rows"] = open(path.with_suffix(".rows"), "rb")
+        return arrays
     except (OSError, ValueError, KeyError):
         return None  # missing or damaged: recompute
 
 
-def save(kind: str, key: str, arrays: dict):
+def save(kind: str, key: str, arrays: dict, rows: Optional[BinaryIO] = None):
+    """`rows`, a file too big to hold in memory (FeatureSpool's), is copied beside the arrays."""
     folder = cache_dir() / kind
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
-        atomic_write(str(folder / f"{key}.npz"), buffer.getvalue())
+        if rows is not None:
+            rows.seek(0)
+            with atomic_file(str(folder / f"{key}.rows")) as f:
+                shutil.copyfileobj(rows, f, 1 << 20)
+            arrays = {**arrays, "rows_saved": np.array(True)}
+        with atomic_file(str(folder / f"{key}.npz")) as f:
+            np.savez(f, **arrays)  # straight to the file: a 2-hour film's arrays are never held twice
     except OSError:
         pass  # a cache that cannot be written only costs time next run

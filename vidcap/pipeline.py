@@ -11,8 +11,8 @@ from .narration.cues import Cue, ReadabilityRules, Span, make_cues, unsaid
 from .narration.dialogue import merge, no_dialogue, speech_cues
 from .analysis.speech import DEFAULT_SPEECH_MODEL, Word, transcribe
 from .analysis.decode import VideoInfo, iter_frames, probe, time_limit
-from .analysis.facts import ShotFacts, all_facts
-from .analysis.features import DEFAULT_ENCODER, Encoder, load_encoder
+from .analysis.facts import ShotFacts, all_facts, concept_table
+from .analysis.features import DEFAULT_ENCODER, Encoder, FeatureSpool, FrameRows, load_encoder
 from .narration.narrator import DEFAULT_NARRATOR, get_narrator
 from .analysis.perception.observe import STILL_DIFF, FrameObserver, split_thumbnails
 from .analysis.perception.technical import black_segments, fades, without_bars
@@ -20,7 +20,7 @@ from .analysis.perception.text import text_onset, word_times
 from .analysis.shots import Shot, ShotDetector, ShotSettings, parts, shrink, split_at, start_fades
 from .timing import timed
 
-ANALYSIS_VERSION = 20  # bump when what analyse() stores changes
+ANALYSIS_VERSION = 21  # bump when what analyse() stores changes
 SMALL_WIDTH = 256  # every decoded frame is shrunk to this width for luma, motion and the change check
 
 
@@ -45,16 +45,16 @@ class Options:
 @dataclass
 class Analysis:
     """What one decode pass yields: shots (a long take as its parts: shots.parts); per sampled
-    frame its time, CNN features, ImageNet
-    probabilities, mean luma and the perception measurements (`measures`, also holding
+    frame its time, CNN features, ImageNet concept scores (facts.concept_table), mean luma and the
+    perception measurements (`measures`, also holding
     per-decoded-frame luma as `every_*`); what OCR read; and the objects detected on some of the
     sampled frames (perception.observe)."""
     info: VideoInfo
     duration: float
     shots: list[Shot]
     times: np.ndarray
-    features: np.ndarray  # float16, as cached
-    probs: np.ndarray  # float16
+    features: FrameRows  # float16, read from a file as asked for
+    concepts: np.ndarray  # float16, (samples, concepts): ImageNet probability mass per concept
     brightness: np.ndarray
     measures: dict
     ocr: list
@@ -105,7 +105,7 @@ class Result:
 
 def _cache_fields(path: str, options: Options) -> dict:
     return {"sha256": cache.file_digest(path), "version": ANALYSIS_VERSION,
-            "encoder": options.encoder, "sample_fps": options.sample_fps,
+            "encoder": options.encoder, "concepts": concept_table().digest, "sample_fps": options.sample_fps,
             "short_side": options.short_side, "decode_fps": options.decode_fps, "still_diff": options.still_diff,
             "shots": asdict(options.shots)}
 
@@ -115,23 +115,26 @@ def analyse(path: str, options: Options = Options(), encoder: Optional[Encoder] 
     """`progress(seconds decoded, duration)` is called as frames arrive, when given."""
     info = probe(path)
     key = cache.cache_key(_cache_fields(path, options)) if options.use_cache else None
-    if key and (hit := cache.load("analysis", key)) is not None:
-        return _from_arrays(info, hit)
+    if key and (hit := cache.load("analysis", key)) is not None and "rows" in hit:
+        features = FrameRows(hit["rows"], int(hit["feature_width"]), hit["feature_source"])
+        if features.complete():
+            return _from_arrays(info, hit, features)
 
     encoder = encoder or load_encoder(options.encoder)
     detector = ShotDetector(info.fps, options.shots)
     observer = FrameObserver(still_diff=options.still_diff)
-    times, brightness, features, probs, batch = [], [], [], [], []
+    table = concept_table()
+    spool = FeatureSpool(encoder.feature_dim)
+    times, brightness, concepts, batch = [], [], [], []
     source, encoded = [], 0  # per sampled frame, the row of the CNN's output it takes (a still frame: the last one's)
 
     def flush():
         if batch:
             with timed(observer.seconds, "cnn"):
                 f, p = encoder.encode(batch)
-            # float16 from the start, as the cache keeps them: a 2-hour film's 14,400 samples
-            # hold 66 MB so, not 131 MB, and no float32 copy of the whole film is ever made
-            features.append(f.astype(np.float16))
-            probs.append(p.astype(np.float16))
+            spool.append(f)
+            # concept scores rather than 1,000 class probabilities: 6 MB for 2 hours, not 58
+            concepts.append(table.scores(p).astype(np.float16))
             batch.clear()
 
     next_sample, last_time = 0.0, 0.0
@@ -166,29 +169,39 @@ def analyse(path: str, options: Options = Options(), encoder: Optional[Encoder] 
     duration = max(info.duration or 0.0, last_time + 1.0 / info.fps)
     shots = detector.finish(duration)
     arrays = {"duration": np.array(duration), "shots": np.array([[s.start, s.end] for s in shots]),
-              "times": np.array(times), "features": _rows(features, source, encoder.feature_dim),
-              "probs": _rows(probs, source, 1000),
+              "times": np.array(times), "feature_source": np.array(source, np.int64),
+              "feature_width": np.array(encoder.feature_dim), "concepts": _rows(concepts, source, len(table.concepts)),
               "brightness": np.array(brightness, np.float32), **observer.arrays()}
+    features = spool.finish(source)
     if key:
-        cache.save("analysis", key, arrays)
-    analysis = _from_arrays(info, arrays)
+        cache.save("analysis", key, arrays, rows=features.file)
+    analysis = _from_arrays(info, arrays, features)
     analysis.seconds = observer.seconds
     return analysis
 
 
 def _rows(batches: list[np.ndarray], source: list[int], width: int) -> np.ndarray:
-    """Per sampled frame, the encoder's row it takes (a still frame repeats the last one's)."""
-    rows = np.concatenate(batches) if batches else np.zeros((0, width), np.float16)
-    return rows[source] if len(source) != len(rows) else rows
+    """Per sampled frame, the encoder's row it takes (a still frame repeats the last one's; the
+    rows taken never go back). Empties `batches` as it fills the result, so that the film's rows
+    are never held twice."""
+    out = np.empty((len(source), width), np.float16)
+    source = np.asarray(source, np.int64)
+    first = 0
+    while batches:
+        batch = batches.pop(0)
+        lo, hi = np.searchsorted(source, [first, first + len(batch)])
+        out[lo:hi] = batch[source[lo:hi] - first]
+        first += len(batch)
+    return out
 
 
-def _from_arrays(info: VideoInfo, a: dict) -> Analysis:
+def _from_arrays(info: VideoInfo, a: dict, features: FrameRows) -> Analysis:
     """The analysis, its shots as the parts that are described: a long take's stretches
     (shots.parts), a shot split where new text comes on screen, so that a title which
     appears late in a shot is read out when it appears, and a cut inside a fade to black moved
     to where the fade begins (shots.start_fades)."""
-    named = {"duration", "shots", "times", "features", "probs", "brightness", "ocr", "objects",
-             "thumb_times", "thumb_sizes", "thumb_jpegs"}
+    named = {"duration", "shots", "times", "feature_source", "feature_width", "rows", "rows_saved", "concepts",
+             "brightness", "ocr", "objects", "thumb_times", "thumb_sizes", "thumb_jpegs"}
     ocr = json.loads(str(a["ocr"]))
     shots = parts([Shot(float(s), float(e)) for s, e in a["shots"]])
     read = word_times(ocr)
@@ -197,7 +210,7 @@ def _from_arrays(info: VideoInfo, a: dict) -> Analysis:
     found = fades(a["every_time"], a["every_luma"], blacks)
     black_ends = {b["start"]: b["end"] for b in blacks}
     shots = start_fades(shots, [(f["start"], black_ends[f["end"]]) for f in found if f["type"] == "fade out"])
-    return Analysis(info, float(a["duration"]), shots, a["times"], a["features"], a["probs"],
+    return Analysis(info, float(a["duration"]), shots, a["times"], features, a["concepts"],
                     a["brightness"], {k: v for k, v in a.items() if k not in named},
                     ocr, json.loads(str(a["objects"])),
                     split_thumbnails(a["thumb_times"], a["thumb_sizes"], a["thumb_jpegs"]), blacks, found)

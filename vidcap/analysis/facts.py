@@ -3,6 +3,7 @@
 These records are the interface between perception and the narrator: the rule narrator turns
 them into sentences, and the LSTM narrator reads them beside the CNN features."""
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -29,6 +30,7 @@ class Concept:
 class ConceptTable:
     concepts: list[Concept]
     matrix: np.ndarray  # (1000, len(concepts)) 0/1: ImageNet class -> concept
+    digest: str  # of the table's text: analyses keep concept scores, so it is part of their cache key
 
     def scores(self, probs: np.ndarray) -> np.ndarray:
         """ImageNet probabilities (..., 1000) -> probability mass per concept (..., C)."""
@@ -75,7 +77,7 @@ def concept_table() -> ConceptTable:
         if matrix[i].any():
             raise ValueError(f"imagenet_concepts.tsv: class {categories[i]!r} mapped twice")
         matrix[i, column] = 1
-    return ConceptTable(list(concepts), matrix)
+    return ConceptTable(list(concepts), matrix, hashlib.sha256(text.encode()).hexdigest()[:16])
 
 
 # Words a description may use without a fact behind them: articles, prepositions, linking and
@@ -228,7 +230,7 @@ def shot_facts(analysis, shot) -> ShotFacts:
     m = {k: v[idx] for k, v in analysis.measures.items() if not k.startswith("every_")}
     facts = ShotFacts()
     table = concept_table()
-    mean = table.scores(analysis.probs[idx]).mean(axis=0) if len(idx) else np.zeros(len(table.concepts))
+    mean = analysis.concepts[idx].mean(axis=0, dtype=np.float32) if len(idx) else np.zeros(len(table.concepts))
     facts.concepts, facts.kinds = name_concepts(mean) if len(idx) else ([], {})
     water_support = float(mean[[i for i, c in enumerate(table.concepts) if c.name in WATER_CONCEPTS]].sum())
     facts.brightness, facts.lighting = lighting_of(analysis.brightness[idx])

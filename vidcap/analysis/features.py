@@ -199,3 +199,58 @@ def load_encoder(name: str = DEFAULT_ENCODER, device=None) -> Encoder:
     if device is None and name == DEFAULT_ENCODER and not cuda_available():
         return _onnx_lite0()
     return _torch_encoder(name, device or ("cuda" if cuda_available() else "cpu"))
+
+
+class FrameRows:
+    """The CNN features of every sampled frame, read from a file as they are asked for instead of
+    held in memory: they grow with a film's length (1,280 half floats a sample, 2 samples a
+    second: 37 MB for 2 hours, 440 MB for 24). Indexed like the (samples, width) array it stands
+    for; `source` gives each sample's row in the file (a still frame repeats the one before)."""
+
+    def __init__(self, file, width: int, source: np.ndarray):
+        self.file, self.width, self.source = file, width, np.asarray(source, np.int64)
+        self.shape = (len(self.source), width)
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def complete(self) -> bool:
+        """Whether the file holds every row the index names (a cached one may have been cut short)."""
+        rows = int(self.source.max()) + 1 if len(self.source) else 0
+        return os.fstat(self.file.fileno()).st_size >= rows * 2 * self.width
+
+    def __getitem__(self, index) -> np.ndarray:
+        wanted = self.source[index]
+        if wanted.ndim == 0:
+            return self[np.atleast_1d(index)][0]
+        if not len(wanted):
+            return np.zeros((0, self.width), np.float16)
+        first, last = int(wanted.min()), int(wanted.max()) + 1
+        size = 2 * self.width
+        block = os.pread(self.file.fileno(), (last - first) * size, first * size)
+        if len(block) != (last - first) * size:
+            raise VidcapError(f"{self.file.name}: the analysis's feature file is shorter than its index")
+        return np.frombuffer(block, np.float16).reshape(-1, self.width)[wanted - first]
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        rows = self[:]
+        return rows if dtype is None else rows.astype(dtype)
+
+
+class FeatureSpool:
+    """Where analyse() puts the encoder's rows as they come: an unnamed temporary file (gone with
+    the process, however it ends), handed on as FrameRows when the film is done."""
+
+    def __init__(self, width: int, folder: str | None = None):
+        import tempfile
+
+        self.width, self.rows = width, 0
+        self.file = tempfile.TemporaryFile(dir=folder)
+
+    def append(self, rows: np.ndarray):
+        self.file.write(np.ascontiguousarray(rows, np.float16).tobytes())
+        self.rows += len(rows)
+
+    def finish(self, source: list[int]) -> FrameRows:
+        self.file.flush()
+        return FrameRows(self.file, self.width, np.asarray(source, np.int64))

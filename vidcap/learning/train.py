@@ -39,7 +39,8 @@ def prepare(video: CaptionedVideo, options: Options = Options()) -> Example:
         overlap = [(min(b, shot.end) - max(a, shot.start), text) for a, b, text in video.cues]
         best = max(overlap, default=(0, ""))
         targets.append(tokenize([best[1]], shot_texts, shot_things) if best[0] > 0.25 * (shot.end - shot.start) else [])
-    return Example(os.path.basename(video.video), frame_inputs(analysis, facts), texts, objects, targets)
+    features, *rest = frame_inputs(analysis, facts)  # a training set is held in memory, features too
+    return Example(os.path.basename(video.video), (np.asarray(features), *rest), texts, objects, targets)
 
 
 def build_vocab(examples: list[Example]) -> list[str]:

@@ -1,6 +1,7 @@
 """Writers stage: the described video as SRT, WebVTT or JSON, written atomically (a temporary
 file in the same folder, renamed over the target), so a crash never leaves half a file."""
 
+import contextlib
 import datetime
 import json
 import os
@@ -19,11 +20,18 @@ PARTIAL_FILE = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
 
 
 def atomic_write(path: str, content: str | bytes):
+    with atomic_file(path) as f:
+        f.write(content.encode("utf-8") if isinstance(content, str) else content)
+
+
+@contextlib.contextmanager
+def atomic_file(path: str):
+    """A binary file to write `path` through: renamed into place when the block ends, removed if it fails."""
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(content.encode("utf-8") if isinstance(content, str) else content)
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o666 & ~_umask())
