@@ -108,11 +108,11 @@ def test_analysis_is_cached_by_content_and_settings(clips, monkeypatch, tmp_path
 
 def test_feature_rows_are_read_from_their_file_as_the_array_would_give_them(tmp_path):
     rows = np.arange(15, dtype=np.float16).reshape(5, 3)
-    spool = FeatureSpool(3, str(tmp_path))
+    spool = FeatureSpool(str(tmp_path))
     spool.append(rows[:2])
     spool.append(rows[2:])
     source = [0, 1, 1, 2, 3, 4, 4]  # a still frame takes the row before it
-    frames, whole = spool.finish(source), rows[source]
+    frames, whole = spool.finish(source, 3), rows[source]
     assert frames.shape == whole.shape and len(frames) == 7 and frames.complete()
     for index in (slice(None), slice(2, 5), np.array([1, 2, 3]), np.array([], int), 4, -1):
         assert np.array_equal(frames[index], whole[index])

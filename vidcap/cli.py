@@ -55,7 +55,8 @@ def _job_options(args):
     rules = ReadabilityRules(max_line_chars=args.max_line_chars, max_cps=args.max_cps)
     return Options(sample_fps=args.sample_fps, decode_fps=args.decode_fps, encoder=args.encoder,
                    narrator=args.narrator, use_cache=not args.no_cache, rules=rules, time_limit=args.time_limit,
-                   content=args.content, speech_model=args.speech_model, audio_track=args.audio_track)
+                   content=args.content, speech_model=args.speech_model, audio_track=args.audio_track,
+                   analysis_workers=getattr(args, "analysis_workers", 1))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     describe.add_argument("--format", choices=FORMATS, help="default: from the output extension")
     describe.add_argument("--report", action="store_true",
                           help="also write the review page (.html) beside the output")
+    describe.add_argument("--analysis-workers", type=_positive(int), default=1, metavar="N",
+                          help="processes analysing a long film's 10-minute stretches at once (default 1; "
+                               "the output is the same whatever N)")
     _add_job_options(describe)
 
     batch = sub.add_parser("batch", help="describe many videos into a folder: resumable, parallel",

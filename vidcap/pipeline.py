@@ -1,6 +1,7 @@
 """The main job, stage by stage: decode -> shots -> features -> facts -> narrator -> cues."""
 
 import json
+from functools import lru_cache
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Optional
 
@@ -10,7 +11,7 @@ from . import __version__, cache
 from .narration.cues import Cue, ReadabilityRules, Span, make_cues, unsaid
 from .narration.dialogue import merge, no_dialogue, speech_cues
 from .analysis.speech import DEFAULT_SPEECH_MODEL, Word, transcribe
-from .analysis.decode import VideoInfo, iter_frames, probe, time_limit
+from .analysis.decode import VideoInfo, iter_frames, keyframe_times, probe, time_limit
 from .analysis.facts import ShotFacts, all_facts, concept_table
 from .analysis.features import DEFAULT_ENCODER, Encoder, FeatureSpool, FrameRows, load_encoder
 from .narration.narrator import DEFAULT_NARRATOR, get_narrator
@@ -21,6 +22,7 @@ from .analysis.shots import Shot, ShotDetector, ShotSettings, parts, shrink, spl
 from .timing import timed
 
 ANALYSIS_VERSION = 21  # bump when what analyse() stores changes
+SEGMENT_SECONDS = 600.0
 SMALL_WIDTH = 256  # every decoded frame is shrunk to this width for luma, motion and the change check
 
 
@@ -40,6 +42,8 @@ class Options:
     content: str = "descriptions"  # or "speech" (dialogue only) or "both" (SDH: dialogue, descriptions between)
     speech_model: Optional[str] = None  # speech.SPEECH_MODELS name or a CTranslate2 Whisper folder; None: the default
     audio_track: int = 0  # which audio stream speech is heard on, from 0
+    segment_seconds: float = SEGMENT_SECONDS  # a long film is analysed in stretches of this length (segment_borders)
+    analysis_workers: int = 1  # processes analysing those stretches at once
 
 
 @dataclass
@@ -107,7 +111,7 @@ def _cache_fields(path: str, options: Options) -> dict:
     return {"sha256": cache.file_digest(path), "version": ANALYSIS_VERSION,
             "encoder": options.encoder, "concepts": concept_table().digest, "sample_fps": options.sample_fps,
             "short_side": options.short_side, "decode_fps": options.decode_fps, "still_diff": options.still_diff,
-            "shots": asdict(options.shots)}
+            "segment_seconds": options.segment_seconds, "shots": asdict(options.shots)}
 
 
 def analyse(path: str, options: Options = Options(), encoder: Optional[Encoder] = None,
@@ -120,11 +124,53 @@ def analyse(path: str, options: Options = Options(), encoder: Optional[Encoder] 
         if features.complete():
             return _from_arrays(info, hit, features)
 
-    encoder = encoder or load_encoder(options.encoder)
+    spool = FeatureSpool()
+    borders = segment_borders(info, options.segment_seconds)
+    stretches = list(zip(borders, borders[1:] + [None]))
+    if options.analysis_workers > 1 and len(stretches) > 1:
+        parts = _analyse_in_parallel(info, options, stretches, spool, progress)
+    else:
+        encoder = encoder or load_encoder(options.encoder)
+        parts = [_analyse_stretch(info, options, encoder, spool, start, end, progress) for start, end in stretches]
+    last_time = max(p["last_time"] for p in parts)
+    duration = max(info.duration or 0.0, last_time + 1.0 / info.fps)
+    bounds = [0.0] + sorted({c for p in parts for c in p["cuts"] if 0 < c < duration}) + [duration]
+    source = np.concatenate([p["source"] + sum(q["encoded"] for q in parts[:i]) for i, p in enumerate(parts)])
+    arrays = {"duration": np.array(duration), "shots": np.array(list(zip(bounds, bounds[1:]))),
+              "feature_source": source, "feature_width": np.array(parts[0]["width"]),
+              **_joined([p["arrays"] for p in parts])}
+    features = spool.finish(source, parts[0]["width"])
+    if key:
+        cache.save("analysis", key, arrays, rows=features.file)
+    analysis = _from_arrays(info, arrays, features)
+    analysis.seconds = {k: sum(p["seconds"].get(k, 0.0) for p in parts) for k in {k for p in parts for k in p["seconds"]}}
+    return analysis
+
+
+def segment_borders(info: VideoInfo, seconds: float) -> list[float]:
+    """Where a film is cut into stretches that are analysed apart (and in parallel, with
+    Options.analysis_workers): at the first keyframe after every `seconds`, so that a stretch
+    decodes from its own start. The same borders whatever the number of workers, so the result
+    does not depend on it. [0.0] for a film of less than 1.5 stretches."""
+    if not info.duration or info.duration < 1.5 * seconds:
+        return [0.0]
+    keys = keyframe_times(info)
+    borders = [0.0]
+    for k in range(1, int(info.duration // seconds) + 1):
+        later = [t for t in keys if t >= k * seconds and t > borders[-1]]
+        if later and later[0] < info.duration - seconds / 2:
+            borders.append(later[0])
+    return borders
+
+
+def _analyse_stretch(info: VideoInfo, options: Options, encoder: Encoder, spool: FeatureSpool,
+                     start: float, end: Optional[float], progress=None) -> dict:
+    """Decode and analyse the frames from `start` to `end` (None: the film's end). The frames of
+    the half second before `start` go to the shot detector alone, so that a cut right at `start`
+    is found."""
     detector = ShotDetector(info.fps, options.shots)
     observer = FrameObserver(still_diff=options.still_diff)
     table = concept_table()
-    spool = FeatureSpool(encoder.feature_dim)
     times, brightness, concepts, batch = [], [], [], []
     source, encoded = [], 0  # per sampled frame, the row of the CNN's output it takes (a still frame: the last one's)
 
@@ -137,16 +183,22 @@ def analyse(path: str, options: Options = Options(), encoder: Optional[Encoder] 
             concepts.append(table.scores(p).astype(np.float16))
             batch.clear()
 
-    next_sample, last_time = 0.0, 0.0
-    frames = iter_frames(info, options.short_side, options.decode_fps, limit=options.time_limit or time_limit(info))
+    next_sample, last_time = 0.0, start
+    # The detectors allow no cut within min_shot of the first frame they see: they start that much earlier.
+    lead = options.shots.min_shot + 1.5 / info.fps if start > 0 else 0.0
+    frames = iter_frames(info, options.short_side, options.decode_fps, start=max(0.0, start - lead),
+                         limit=options.time_limit or time_limit(info))
     while True:
         with timed(observer.seconds, "decode (waiting on ffmpeg)"):
             frame = next(frames, None)
-        if frame is None:
+        if frame is None or (end is not None and frame.time >= end - 1e-6):
+            frames.close()
             break
         with timed(observer.seconds, "shots"):
             small = shrink(frame.image, SMALL_WIDTH)
             new_shot = detector.push(frame.time, shrink(small, options.shots.detect_width))
+        if frame.time < start - 1e-6:
+            continue
         last_time = frame.time
         if progress:
             progress(frame.time, info.duration)
@@ -166,18 +218,54 @@ def analyse(path: str, options: Options = Options(), encoder: Optional[Encoder] 
             if len(batch) >= options.batch_size:
                 flush()
     flush()
-    duration = max(info.duration or 0.0, last_time + 1.0 / info.fps)
-    shots = detector.finish(duration)
-    arrays = {"duration": np.array(duration), "shots": np.array([[s.start, s.end] for s in shots]),
-              "times": np.array(times), "feature_source": np.array(source, np.int64),
-              "feature_width": np.array(encoder.feature_dim), "concepts": _rows(concepts, source, len(table.concepts)),
+    detector.finish(last_time + 1.0 / info.fps)
+    arrays = {"times": np.array(times), "concepts": _rows(concepts, source, len(table.concepts)),
               "brightness": np.array(brightness, np.float32), **observer.arrays()}
-    features = spool.finish(source)
-    if key:
-        cache.save("analysis", key, arrays, rows=features.file)
-    analysis = _from_arrays(info, arrays, features)
-    analysis.seconds = observer.seconds
-    return analysis
+    return {"arrays": arrays, "source": np.array(source, np.int64), "encoded": encoded, "width": encoder.feature_dim,
+            "cuts": [c for c in detector.cuts if c >= start - 1e-6], "last_time": last_time,
+            "seconds": observer.seconds}
+
+
+def _joined(stretches: list[dict]) -> dict:
+    """The arrays of consecutive stretches as one film's: arrays end to end, JSON lists joined."""
+    if len(stretches) == 1:
+        return stretches[0]
+    out = {}
+    for name, first in stretches[0].items():
+        if first.ndim == 0:  # a JSON list (observe.FrameObserver.arrays)
+            out[name] = np.array(json.dumps([x for s in stretches for x in json.loads(str(s[name]))]))
+        else:
+            out[name] = np.concatenate([s[name] for s in stretches])
+    return out
+
+
+def _analyse_in_parallel(info: VideoInfo, options: Options, stretches: list, spool: FeatureSpool, progress) -> list[dict]:
+    """The stretches in `options.analysis_workers` processes; their CNN rows come back to `spool` in order."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    parts = []
+    context = multiprocessing.get_context("spawn")  # no fork of a process holding model threads
+    with ProcessPoolExecutor(options.analysis_workers, mp_context=context) as pool:
+        for part in pool.map(_stretch_in_worker, [(info.path, options, a, b) for a, b in stretches]):
+            spool.append(part.pop("rows"))
+            parts.append(part)
+            if progress:
+                progress(part["last_time"], info.duration)
+    return parts
+
+
+def _stretch_in_worker(job) -> dict:
+    path, options, start, end = job
+    spool = FeatureSpool()
+    part = _analyse_stretch(probe(path), options, _worker_encoder(options.encoder), spool, start, end)
+    part["rows"] = np.asarray(spool.finish(np.arange(part["encoded"]), part["width"]))
+    return part
+
+
+@lru_cache(maxsize=1)
+def _worker_encoder(name: str) -> Encoder:
+    return load_encoder(name)
 
 
 def _rows(batches: list[np.ndarray], source: list[int], width: int) -> np.ndarray:

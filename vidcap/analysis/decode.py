@@ -166,23 +166,34 @@ def ffmpeg_input(path: str) -> str:
     return "file:" + os.path.abspath(path)
 
 
-def decode_command(info: VideoInfo, short_side: int, fps: Optional[float]) -> list[str]:
+def decode_command(info: VideoInfo, short_side: int, fps: Optional[float], start: float = 0.0) -> list[str]:
+    """From `start` seconds on (a seek to the keyframe before, then decoded up to it), with the
+    file's own timestamps (-copyts), which iter_frames counts from the container's start."""
     width, height = analysis_size(info, short_side)
     # ffmpeg-python cannot hash a name that is not UTF-8, so it builds the command around a
     # placeholder and the real name goes in afterwards.
-    stream = ffmpeg.input("INPUT")[f"v:{info.stream}"]
+    stream = ffmpeg.input("INPUT", **({"ss": f"{start:.6f}"} if start else {}))[f"v:{info.stream}"]
     if fps:
         # Keep real frames (not fps-filter duplicates) so each keeps its true timestamp.
         stream = stream.filter("select", f"isnan(prev_selected_t)+gte(t-prev_selected_t,{0.999 / fps:.6f})")
     stream = stream.filter("scale", width, height, flags="area").filter("setsar", 1).filter("showinfo")
     out = stream.output("pipe:", format="rawvideo", pix_fmt="bgr24", fps_mode="passthrough")
-    args = out.global_args("-hide_banner", "-nostdin", "-loglevel", "info").compile(cmd=ffmpeg_exe())
+    args = out.global_args("-hide_banner", "-nostdin", "-loglevel", "info", *(["-copyts"] if start else [])
+                           ).compile(cmd=ffmpeg_exe())
     args[args.index("INPUT")] = ffmpeg_input(info.path)
     return args
 
 
+def keyframe_times(info: VideoInfo) -> list[float]:
+    """The times of the video stream's keyframes, from a pass that decodes only them."""
+    command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-skip_frame", "nokey", "-i", ffmpeg_input(info.path),
+               "-map", f"0:v:{info.stream}", "-vf", "showinfo", "-f", "null", "-"]
+    log = subprocess.run(command, capture_output=True, text=True, errors="replace").stderr
+    return [float(m.group(3)) for m in _SHOWINFO.finditer(log)]  # counted from the container's start
+
+
 def iter_frames(info: VideoInfo, short_side: int = 224, fps: Optional[float] = None,
-                prefetch: int = 48, limit: Optional[float] = None) -> Iterator[Frame]:
+                prefetch: int = 48, limit: Optional[float] = None, start: float = 0.0) -> Iterator[Frame]:
     """Stream frames (never the whole video in memory: at most `prefetch` frames wait in a
     queue, so ffmpeg keeps decoding while the consumer computes). `fps` caps the rate in
     ffmpeg; None keeps every frame. Raises BadVideo for unreadable or truncated input, and
@@ -195,7 +206,7 @@ def iter_frames(info: VideoInfo, short_side: int = 224, fps: Optional[float] = N
 
     width, height = analysis_size(info, short_side)
     frame_bytes = width * height * 3
-    proc = subprocess.Popen(decode_command(info, short_side, fps), stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen(decode_command(info, short_side, fps, start), stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     times: "queue.Queue[Optional[float]]" = queue.Queue()
     frames: "queue.Queue[Optional[bytes]]" = queue.Queue(maxsize=prefetch)
@@ -208,7 +219,8 @@ def iter_frames(info: VideoInfo, short_side: int = 224, fps: Optional[float] = N
             line = raw.decode("utf-8", "replace")
             if (m := _SHOWINFO.search(line)):
                 pts = int(m.group(2))
-                times.put(float(pts * time_base) if time_base else float(m.group(3)))
+                shown = float(pts * time_base) if time_base else float(m.group(3))
+                times.put(shown - info.start_time if start else shown)
             elif (m := _TIME_BASE.search(line)) and time_base is None:
                 time_base = Fraction(int(m.group(1)), int(m.group(2)))
             elif "side data" not in line and not line.startswith("[Parsed_showinfo"):

@@ -241,16 +241,14 @@ class FeatureSpool:
     """Where analyse() puts the encoder's rows as they come: an unnamed temporary file (gone with
     the process, however it ends), handed on as FrameRows when the film is done."""
 
-    def __init__(self, width: int, folder: str | None = None):
+    def __init__(self, folder: str | None = None):
         import tempfile
 
-        self.width, self.rows = width, 0
         self.file = tempfile.TemporaryFile(dir=folder)
 
     def append(self, rows: np.ndarray):
         self.file.write(np.ascontiguousarray(rows, np.float16).tobytes())
-        self.rows += len(rows)
 
-    def finish(self, source: list[int]) -> FrameRows:
+    def finish(self, source, width: int) -> FrameRows:
         self.file.flush()
-        return FrameRows(self.file, self.width, np.asarray(source, np.int64))
+        return FrameRows(self.file, width, np.asarray(source, np.int64))
