@@ -12,7 +12,7 @@ import subprocess
 import time
 
 from ..analysis.decode import ffmpeg_exe
-from ..pipeline import Options, describe_video
+from ..pipeline import SEGMENT_SECONDS, Options, describe_video
 from ..samples import REAL_CLIPS
 from ..learning.synth import make_cuts_video
 from ..narration.writers import get_writer
@@ -72,12 +72,12 @@ def decode_floor(path: str) -> float:
     return time.perf_counter() - start
 
 
-def measure(path: str, sender):
+def measure(path: str, options: Options, sender):
     """The whole job on `path`, in a process of its own, so its peak memory is the job's (with
     the ffmpeg decoding beside it), not that of whatever made the film (the 2-hour film's
     generator ffmpeg, with 1,064 inputs, peaked at 2.3 GB and used to be reported as the job's)."""
     start = time.perf_counter()
-    result = describe_video(path, Options(use_cache=False))
+    result = describe_video(path, options)
     wall = time.perf_counter() - start
     with open(os.path.splitext(path)[0] + ".srt", "w") as subtitles:  # to compare runs by
         subtitles.write(get_writer("srt").format(result))
@@ -97,12 +97,16 @@ def main():
     parser.add_argument("--generated", action="store_true", help="the film of generated test patterns")
     parser.add_argument("--size", default="1280x720", help="frame size of the generated film (memory over "
                         "length is measured on small frames: --generated --size 320x180 --minutes 120)")
+    parser.add_argument("--analysis-workers", type=int, default=1,
+                        help="processes analysing the film's stretches at once (as describe --analysis-workers)")
+    parser.add_argument("--segment-seconds", type=float, default=SEGMENT_SECONDS, help="length of those stretches")
     args = parser.parse_args()
+    options = Options(use_cache=False, analysis_workers=args.analysis_workers, segment_seconds=args.segment_seconds)
     path = bench_video(args.folder, args.minutes, args.size) if args.generated else real_film(args.folder, args.minutes)
     floor = decode_floor(path)
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
-    job = context.Process(target=measure, args=(path, sender))
+    job = context.Process(target=measure, args=(path, options, sender))
     job.start()
     run = receiver.recv()
     job.join()
