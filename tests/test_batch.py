@@ -11,13 +11,14 @@ import time
 import pytest
 import srt
 
+from vidcap.bench import faults
+from vidcap.bench.faults import GOOD, events, journal_rows
 from vidcap.learning import synth
 from vidcap.batch.batch import Source, make_jobs, safe_relative
 from vidcap.cli import main
 from vidcap.batch.journal import batch_lock
 from vidcap.pipeline import Options
 
-GOOD = ["one.mp4", "two.mp4", "sub/three.mp4"]
 BAD = {"empty.mp4": "empty file", "corrupt.mp4": "not a playable video", "audio.m4a": "no video stream",
        "notes.mov": "not a playable video"}
 
@@ -35,27 +36,13 @@ def good_clips(tmp_path_factory):
 
 
 def make_folder(root, good_clips, bad=True):
-    for name, clip in zip(GOOD, good_clips):
-        os.makedirs(os.path.dirname(root / name), exist_ok=True)
-        shutil.copyfile(clip, root / name)
+    faults.make_films(root, good_clips)
     if bad:
         (root / "empty.mp4").write_bytes(b"")
         (root / "corrupt.mp4").write_bytes(random.Random(1).randbytes(100_000))
         synth.make_audio_only(str(root / "audio.m4a"))
         (root / "notes.mov").write_text("not a video at all\n" * 50)
     return root
-
-
-def journal_rows(out):
-    db = sqlite3.connect(out / ".vidcap" / "journal.sqlite")
-    rows = {r[0]: r[1:] for r in db.execute("SELECT output, status, attempts, error, permanent FROM videos")}
-    db.close()
-    return rows
-
-
-def events(out, kind):
-    lines = (out / ".vidcap" / "log.jsonl").read_text().splitlines()
-    return [e["output"] for e in map(json.loads, lines) if e["event"] == kind]
 
 
 def batch(capsys, *args):
@@ -242,158 +229,41 @@ def test_an_unreachable_ray_cluster_is_a_clear_error(tmp_path, good_clips, capsy
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated"])
-def test_a_damaged_journal_is_refused_then_rebuilt_from_the_outputs(tmp_path, good_clips, capsys, damage):
+def test_a_damaged_journal_is_refused_then_rebuilt_from_the_outputs(tmp_path, good_clips, damage):
     """Issue 12: a corrupt or truncated journal gives one clear line; --rebuild-journal sets it aside
     and takes the outputs in OUTDIR as done, so nothing is described again."""
-    src, out = make_folder(tmp_path / "films", good_clips, bad=False), tmp_path / "subs"
-    assert batch(capsys, src, "-o", out, "--workers", 1)[0] == 0
-    journal = out / ".vidcap" / "journal.sqlite"
-    data = journal.read_bytes()
-    journal.write_bytes(data[:100] + random.Random(2).randbytes(4000) + data[4100:] if damage == "garbage" else data[:len(data) // 2])
-    before = {p: p.stat().st_mtime_ns for p in out.rglob("*.srt")}
-    (out / "one.srt").unlink()  # lost too: the rebuilt journal must not call it done
-
-    code, err = batch(capsys, src, "-o", out)
-    assert code == 1 and err.count("\n") == 1 and "journal is damaged" in err and "--rebuild-journal" in err
-
-    code, err = batch(capsys, src, "-o", out, "--rebuild-journal")
-    assert code == 0, err
-    assert [p.name for p in (out / ".vidcap").glob("journal.sqlite.damaged-*")]
-    assert events(out, "video_start")[-1:] == ["one.srt"] and len(events(out, "video_start")) == 4
-    assert {k: v[0] for k, v in journal_rows(out).items()} == {n.replace(".mp4", ".srt"): "done" for n in GOOD}
-    assert {p: p.stat().st_mtime_ns for p in out.rglob("*.srt") if p.name != "one.srt"} == \
-        {p: t for p, t in before.items() if p.name != "one.srt"}
+    assert faults.damaged_journal(make_folder(tmp_path / "films", good_clips, bad=False), tmp_path / "subs", damage) == []
 
 
 def test_a_full_disk_stops_the_batch_in_one_line_and_the_next_run_finishes(tmp_path, good_clips):
     """Issue 12: disk full, simulated by a file-size limit (writes past it fail with EFBIG): the
     batch stops with one line, no traceback, and a run with room finishes every video once."""
-    import resource
-
-    src, out = make_folder(tmp_path / "films", good_clips, bad=False), tmp_path / "subs"
-
-    def small_disk():
-        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-
-    command = [sys.executable, "-m", "vidcap", "batch", str(src), "-o", str(out), "--workers", "1", "--no-cache"]
-    full = subprocess.run(command, preexec_fn=small_disk, capture_output=True, text=True, timeout=300)
-    lines = [line for line in full.stderr.splitlines() if line.startswith("vidcap: error")]
-    assert full.returncode == 1 and "Traceback" not in full.stderr, full.stderr
-    assert len(lines) == 1 and "cannot keep the batch's records" in lines[0]
-
-    again = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert again.returncode == 0, again.stderr
-    assert {k: v[0] for k, v in journal_rows(out).items()} == {n.replace(".mp4", ".srt"): "done" for n in GOOD}
-    for name in GOOD:
-        assert list(srt.parse((out / name).with_suffix(".srt").read_text()))
-
-
-def _after_first_output(command: list[str], out, act) -> subprocess.CompletedProcess:
-    """Run a batch; once its first output is written, `act()`; then let it end."""
-    run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline and run.poll() is None and not list(out.glob("*.srt")):
-        time.sleep(0.02)
-    assert run.poll() is None, "the batch ended before its folder could be changed"
-    act()
-    stderr = run.communicate(timeout=180)[1]
-    return subprocess.CompletedProcess(command, run.returncode, "", stderr)
-
-
-def _one_error_line(ended: subprocess.CompletedProcess) -> str:
-    lines = [line for line in ended.stderr.splitlines() if line.startswith("vidcap: error")]
-    assert ended.returncode == 1 and "Traceback" not in ended.stderr and len(lines) == 1, ended.stderr
-    return lines[0]
+    assert faults.full_disk(make_folder(tmp_path / "films", good_clips, bad=False), tmp_path / "subs") == []
 
 
 def test_an_output_folder_removed_mid_run_stops_the_batch_in_one_line(tmp_path, good_clips):
     """Issue 12: SQLite would go on writing the journal into the deleted file and the records be lost."""
-    src, out = make_folder(tmp_path / "films", good_clips, bad=False), tmp_path / "subs"
-    command = [sys.executable, "-m", "vidcap", "batch", str(src), "-o", str(out), "--workers", "1", "--no-cache"]
-    line = _one_error_line(_after_first_output(command, out, lambda: shutil.rmtree(out)))
-    assert "removed or replaced while the batch ran" in line
-    again = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert again.returncode == 0, again.stderr
-    assert {v[0] for v in journal_rows(out).values()} == {"done"} and len(journal_rows(out)) == 3
+    assert faults.removed_folder(make_folder(tmp_path / "films", good_clips, bad=False), tmp_path / "subs") == []
 
 
-@pytest.fixture
-def small_tmpfs(tmp_path):
-    """A 20 MB tmpfs (root only), to be remounted read-only."""
-    where = tmp_path / "mount"
-    where.mkdir()
-    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", str(where)]).returncode:
-        pytest.skip("mounting a tmpfs needs root")
-    yield where
-    subprocess.run(["umount", "-l", str(where)])
-
-
-def test_a_read_only_output_folder_is_refused_in_one_line_and_still_read(tmp_path, good_clips, small_tmpfs, capsys):
-    """Issue 12: a batch's folder on media that became read-only (root writes through permissions,
-    not through a read-only mount): a new run is refused in one line, nothing is lost, and the
-    folder's status and review page can still be read."""
-    src, out = make_folder(tmp_path / "films", good_clips, bad=False), small_tmpfs / "subs"
-    command = [sys.executable, "-m", "vidcap", "batch", str(src), "-o", str(out), "--workers", "1"]
-    assert subprocess.run(command, capture_output=True, timeout=300).returncode == 0
-    before = {p.name: p.read_bytes() for p in out.glob("*.srt")}
-    subprocess.run(["mount", "-o", "remount,ro", str(small_tmpfs)], check=True)
-    shutil.copyfile(good_clips[0], src / "new.mp4")
-    refused = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    lines = [line for line in refused.stderr.splitlines() if line.startswith("vidcap: error")]
-    assert refused.returncode == 1 and "Traceback" not in refused.stderr and len(lines) == 1, refused.stderr
-    assert "Read-only file system" in lines[0]
-    assert {p.name: p.read_bytes() for p in out.glob("*.srt")} == before
-    assert main(["status", str(out)]) == 0 and "3 done" in capsys.readouterr().out
-    assert main(["report", str(out), "-o", str(tmp_path / "report.html")]) == 0
-    assert (tmp_path / "report.html").read_text().count('class="video done"') == 3
-
-
-@pytest.fixture
-def memory_cgroup(tmp_path):
-    """A memory cgroup of 1000 MB (cgroup v1 or v2, root only): the path of its cgroup.procs."""
-    name = f"vidcap-test-{os.getpid()}"
-    v1, v2 = "/sys/fs/cgroup/memory", "/sys/fs/cgroup"
-    if os.path.isdir(v1):
-        folder, limit = os.path.join(v1, name), "memory.limit_in_bytes"
-    else:
-        folder, limit = os.path.join(v2, name), "memory.max"
+def staged(fault, *args) -> list[str]:
     try:
-        os.mkdir(folder)
-        with open(os.path.join(folder, limit), "w") as f:
-            f.write(str(1000 * 2**20))
-    except OSError as e:
-        pytest.skip(f"no memory cgroup to be had here: {e}")
-    yield os.path.join(folder, "cgroup.procs")
-    for _ in range(50):
-        try:
-            os.rmdir(folder)
-            break
-        except OSError:  # its processes are still going
-            time.sleep(0.1)
+        return fault(*args)
+    except faults.Unavailable as e:
+        pytest.skip(str(e))
 
 
-def test_the_oom_killer_fails_one_video_not_the_batch(tmp_path, good_clips, memory_cgroup):
-    """Issue 12: a 16000x16000 film needs about 1.6 GB in ffmpeg; in a 1000 MB cgroup the kernel's
-    OOM killer ends it (or the worker holding it). That video fails for a passing reason, said in
-    one line; the other videos are done; the next run tries it again."""
-    src, out = make_folder(tmp_path / "films", good_clips[:1], bad=False), tmp_path / "subs"
-    synth.run_ffmpeg(["-f", "lavfi", "-i", "color=c=blue:s=16000x16000:r=1:d=2", "-threads", "1",
-                      "-c:v", "png", str(src / "huge.mkv")])
+def test_a_read_only_output_folder_is_refused_in_one_line_and_still_read(tmp_path, good_clips):
+    """Issue 12: a batch's folder on media that became read-only: a new run is refused in one
+    line, nothing is lost, and the folder's status and review page can still be read."""
+    films = make_folder(tmp_path / "films", good_clips, bad=False)
+    assert staged(faults.read_only_folder, films, tmp_path, good_clips[0]) == []
 
-    def confined():
-        with open(memory_cgroup, "w") as f:
-            f.write(str(os.getpid()))
 
-    command = [sys.executable, "-m", "vidcap", "batch", str(src), "-o", str(out), "--workers", "1", "--no-cache"]
-    ended = subprocess.run(command, preexec_fn=confined, capture_output=True, text=True, timeout=300)
-    assert ended.returncode == 1 and "Traceback" not in ended.stderr, ended.stderr
-    rows = journal_rows(out)
-    assert rows["one.srt"][0] == "done"
-    status, attempts, error, permanent = rows["huge.srt"]
-    assert status == "failed" and not permanent
-    assert "killed by signal 9" in error or "worker process died" in error
-    assert f"failed  huge.srt: {error}" in ended.stderr
+def test_the_oom_killer_fails_one_video_not_the_batch(tmp_path, good_clips):
+    """Issue 12: in a 1000 MB memory cgroup the OOM killer ends the decode of a 16000x16000 film
+    (or its worker): that video fails for a passing reason, in one line; the others are done."""
+    assert staged(faults.oom_killed, make_folder(tmp_path / "films", good_clips, bad=False), tmp_path / "subs") == []
 
 
 MOUNTS = """\

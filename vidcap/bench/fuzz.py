@@ -6,7 +6,8 @@ unusual files (codecs, containers, sizes, rates, stream layouts, names) and dama
 `vidcap describe` on each file and `vidcap batch` over the folder, each with a time limit, and
 prints the counts that must be zero: crashes, hangs, valid files refused, unreadable or empty
 outputs, multi-line errors and temporary files left behind; then kills a batch with SIGKILL at
-random moments and resumes it, checking the journal after every kill."""
+random moments and resumes it, checking the journal after every kill; and stages the batch's
+faults (bench.faults: disk full, OUTDIR removed or read-only, journal damaged, OOM killer)."""
 
 import argparse
 import json
@@ -19,7 +20,9 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
+from . import faults
 from ..analysis.decode import ffmpeg_exe
 from ..learning.synth import run_ffmpeg
 
@@ -256,6 +259,44 @@ def batch_all(vidcap: list[str], corpus: str, cases: list[Case], work: str, limi
     return row
 
 
+# Films of 1 and 24 hours, 64x36 at one frame a second, a second colour over the first every
+# other hour, each read at the rate (LONG_FILMS: hours -> frames a second) that gives both 144
+# frames to analyse: the same work, so that the peak memory measures length alone. The day
+# must stream and peak at most LONG_GROWTH times the hour.
+LONG_FILMS = {1: 0.04, 24: 1 / 600}
+LONG_GROWTH = 1.10
+PEAK_OF_CHILDREN = ("import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode; "
+                    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(code)")
+
+
+def long_films(vidcap: list[str], work: str, limit: float) -> dict:
+    rows, problems = {}, []
+    for hours, rate in LONG_FILMS.items():
+        path = os.path.join(work, f"long-{hours}h.mp4")
+        run_ffmpeg(["-f", "lavfi", "-i", f"color=c=0x3050a0:size=64x36:rate=1:d={hours * 3600}",
+                    "-f", "lavfi", "-i", "color=c=0xa05030:size=64x36:rate=1:d=1", "-filter_complex",
+                    "[0:v][1:v]overlay=enable='lt(mod(t,7200),3600)'", "-c:v", "libx264", "-preset", "ultrafast",
+                    "-g", "600", path])
+        output = path.replace(".mp4", ".srt")
+        began = time.monotonic()
+        try:
+            run = subprocess.run([sys.executable, "-c", PEAK_OF_CHILDREN, *vidcap, "describe", "--no-cache",
+                                  "--decode-fps", str(rate), path, "-o", output],
+                                 capture_output=True, text=True, timeout=limit)
+        except subprocess.TimeoutExpired:
+            problems.append(f"{hours} h: not done in {limit:.0f} s")
+            continue
+        rows[hours] = {"exit": run.returncode, "seconds": round(time.monotonic() - began, 1),
+                       "peak_mib": round(int(run.stdout.split()[-1]) / 1024)}
+        if run.returncode or (why := unreadable(output)):
+            problems.append(f"{hours} h: exit {run.returncode}: {run.stderr[-500:] if run.returncode else why}")
+        os.remove(path)
+    if len(rows) == 2 and rows[24]["peak_mib"] > LONG_GROWTH * rows[1]["peak_mib"]:
+        problems.append(f"memory grows with length: {rows}")
+    return {"films": rows, "problems": problems}
+
+
+FAULT_FILES = ["plain.mp4", "mpeg2.mpg", "vp9.webm"]  # the three clips each batch fault is staged on
 KILL_FILES = ["plain.mp4", "mpeg2.mpg", "vp9.webm", "mjpeg.avi", "theora.ogv", "slow-0.5fps.mp4",
               "random-bytes.mkv", "truncated-moov-last-50pct.mp4"]
 
@@ -330,6 +371,8 @@ def main(argv=None):
               + (f"  ({row['error']})" if row.get("error") else ""), flush=True)
     batch = batch_all(vidcap, corpus, cases, work, 10 * args.limit)
     killed = kill_loop(vidcap, corpus, work, args.kills)
+    long = long_films(vidcap, work, 4 * args.limit)
+    staged = faults.play_all([os.path.join(corpus, n) for n in FAULT_FILES], Path(work) / "faults")
     counts = {
         "files": len(cases) + 1,  # and the stalled decode
         "described": sum(r["outcome"] == "described" for r in rows),
@@ -343,20 +386,31 @@ def main(argv=None):
         "batch problems": len(batch.get("problems", [])),
         "SIGKILLs": killed["kills"],
         "problems after kills": len(killed["problems"]),
+        "24-hour film peak / 1-hour film peak": (round(long["films"][24]["peak_mib"] / long["films"][1]["peak_mib"], 3)
+                                                  if len(long["films"]) == 2 else None),
+        "problems with long films": len(long["problems"]),
+        "batch faults staged": sum(isinstance(p, list) for p in staged.values()),
+        "batch faults unavailable here": sum(isinstance(p, str) for p in staged.values()),
+        "problems in batch faults": sum(len(p) for p in staged.values() if isinstance(p, list)),
     }
-    json.dump({"counts": counts, "describe": rows, "batch": batch, "kills": killed},
+    json.dump({"counts": counts, "describe": rows, "batch": batch, "kills": killed, "long films": long, "faults": staged},
               open(os.path.join(args.folder, "results.json"), "w"), indent=1, ensure_ascii=False)
     for problem in batch.get("problems", []):
         print("  batch:", problem)
     for problem in killed["problems"]:
         print("  after kills:", problem)
+    for problem in long["problems"]:
+        print("  long films:", problem)
+    for fault, found in staged.items():
+        print(f"  batch fault: {fault}: {found if isinstance(found, str) else '; '.join(found) or 'ok'}")
     for row in rows:
         if row["outcome"] not in ("described", "refused") or row.get("leftovers") or (row["valid"] and row["outcome"] != "described"):
             print(f"  PROBLEM {row['case']}: {row['outcome']} {row.get('leftovers', '')}\n{row.get('stderr', '')}")
     print(" | ".join(f"{k}: {v}" for k, v in counts.items()))
     print(f"make fuzz: {time.monotonic() - began:.0f} s; details in {os.path.join(args.folder, 'results.json')}")
     bad = ("crashes", "hangs", "valid files refused", "unreadable outputs", "multi-line errors", "temp files left",
-           "batch problems", "problems after kills")
+           "batch problems", "problems after kills", "problems with long films",
+           "problems in batch faults")
     return 1 if any(counts[k] for k in bad) else 0
 
 
