@@ -291,19 +291,22 @@ def _runs(times: np.ndarray, flags: np.ndarray, end: float, kind: str) -> list[d
 
 def link_similar_shots(analysis, shots_facts: list[ShotFacts], min_likeness: float = 0.9):
     """Mark each shot that looks like an earlier one (cosine of mean CNN features), so the
-    narrator can say "again" or "back to"."""
-    means = []
-    for shot in analysis.shots:
-        idx = analysis.frames_in(shot)
-        v = analysis.features[idx].mean(axis=0, dtype=np.float32) if len(idx) else np.zeros(analysis.features.shape[1])
-        means.append(v / (np.linalg.norm(v) + 1e-9))
-    for i, facts in enumerate(shots_facts):
-        if i == 0 or facts.continues:  # a long take's later part is no return to anything
+    narrator can say "again" or "back to". Shots without a sampled frame look like nothing."""
+    frames = [analysis.frames_in(shot) for shot in analysis.shots]
+    seen = [i for i, idx in enumerate(frames) if len(idx)]
+    # One matrix, not a vector per shot: a day in one still take is 8,640 ten-second parts.
+    means = np.zeros((len(seen), analysis.features.shape[1]), np.float32)
+    for row, i in enumerate(seen):
+        v = analysis.features[frames[i]].mean(axis=0, dtype=np.float32)
+        means[row] = v / (np.linalg.norm(v) + 1e-9)
+    for row, i in enumerate(seen):
+        facts = shots_facts[i]
+        if row == 0 or facts.continues:  # a long take's later part is no return to anything
             continue
-        likeness = np.array([means[i] @ means[j] for j in range(i)])
-        j = int(np.argmax(likeness))
-        if likeness[j] >= min_likeness:
-            facts.like_shot, facts.likeness = j, float(likeness[j])
+        likeness = means[:row] @ means[row]
+        best = int(np.argmax(likeness))
+        if likeness[best] >= min_likeness:
+            facts.like_shot, facts.likeness = seen[best], float(likeness[best])
 
 
 CAMERAS = ["static", "pan left", "pan right", "tilt up", "tilt down", "zoom in", "zoom out"]
