@@ -123,7 +123,12 @@ def transcribe(path: str, model: Optional[str] = None, track: int = 0) -> list[W
     audio = decode_audio(path, track)
     if len(audio) < SAMPLE_RATE // 2 or not np.any(np.abs(audio) > 1e-4):  # no audio, or silence
         return []
+    import ctranslate2
+
     whisper = load_model(model_folder(model))
+    # Where a stretch decodes with low confidence, Whisper tries again by sampling (temperature
+    # fallback); a fixed seed makes the same film give the same words every run.
+    ctranslate2.set_random_seed(0)
     segments, _ = whisper.transcribe(audio, beam_size=5, word_timestamps=True, vad_filter=True,
                                      condition_on_previous_text=False)
     words = []
