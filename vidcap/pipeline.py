@@ -256,10 +256,11 @@ def _analyse_in_parallel(info: VideoInfo, options: Options, stretches: list, spo
 
 
 def _stretch_in_worker(job) -> dict:
+    """One stretch, its CNN rows kept in memory (a list takes them as a spool would) to be sent back."""
     path, options, start, end = job
-    spool = FeatureSpool()
-    part = _analyse_stretch(probe(path), options, _worker_encoder(options.encoder), spool, start, end)
-    part["rows"] = np.asarray(spool.finish(np.arange(part["encoded"]), part["width"]))
+    rows = []
+    part = _analyse_stretch(probe(path), options, _worker_encoder(options.encoder), rows, start, end)
+    part["rows"] = np.concatenate(rows).astype(np.float16) if rows else np.zeros((0, part["width"]), np.float16)
     return part
 
 

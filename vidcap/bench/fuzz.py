@@ -330,9 +330,7 @@ def kill_loop(vidcap: list[str], corpus: str, work: str, kills: int, seed: int =
     final = subprocess.run(command, capture_output=True, text=True, timeout=600)
     if final.returncode != 1 or "Traceback" in final.stderr:  # 1: the two damaged files fail
         problems.append(f"last run: exit {final.returncode}: {final.stderr[-500:]}")
-    db = sqlite3.connect(journal)
-    status = dict(db.execute("SELECT output, status FROM videos"))
-    db.close()
+    status = {output: row[0] for output, row in faults.journal_rows(Path(out)).items()}
     events = [json.loads(line) for line in open(os.path.join(out, ".vidcap", "log.jsonl"))]
     for name in KILL_FILES[:6]:
         output = os.path.splitext(name)[0] + ".srt"
