@@ -14,7 +14,7 @@ from vidcap.learning import synth
 from vidcap.cli import main
 from vidcap.analysis.decode import parse_probe
 from vidcap.errors import VidcapError
-from vidcap.bench.fuzz import STALL, stalling_ffmpeg
+from vidcap.bench.fuzz import STALL, oversized_png, stalling_ffmpeg
 from vidcap.pipeline import Options, describe_video
 from vidcap.narration.writers import get_writer
 
@@ -53,15 +53,8 @@ def test_cover_art_is_no_video(tmp_path, capsys):
 def test_frames_too_big_to_decode_are_refused_in_one_line(tmp_path, capsys):
     """A PNG whose header claims 16384x16384, past ffmpeg's limit (frames up to about 16000x16000
     decode: 1.6 GB at most, measured). Said so, not "corrupt header"."""
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    header = chunk(b"IHDR", struct.pack(">IIBBBBB", 16384, 16384, 8, 2, 0, 0, 0))
-    rows = chunk(b"IDAT", zlib.compress((b"\x00" + b"\x40" * 3 * 16384) * 4))
     huge = tmp_path / "huge.png"
-    huge.write_bytes(b"\x89PNG\r\n\x1a\n" + header + rows + chunk(b"IEND", b""))
+    oversized_png(str(huge))
     assert main(["describe", str(huge), "-o", str(tmp_path / "out.srt")]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "16384x16384 are beyond what can be decoded" in err

@@ -6,8 +6,10 @@ unusual files (codecs, containers, sizes, rates, stream layouts, names) and dama
 `vidcap describe` on each file and `vidcap batch` over the folder, each with a time limit, and
 prints the counts that must be zero: crashes, hangs, valid files refused, unreadable or empty
 outputs, multi-line errors and temporary files left behind; then kills a batch with SIGKILL at
-random moments and resumes it, checking the journal after every kill; and stages the batch's
-faults (bench.faults: disk full, OUTDIR removed or read-only, journal damaged, OOM killer)."""
+random moments and resumes it, checking the journal after every kill; stages the batch's faults
+(bench.faults: disk full, OUTDIR removed or read-only, journal damaged, OOM killer); and runs
+the limits: a 24-hour film against a 1-hour one, a GIF of 100,000 frames and a header claiming
+16384x16384, each under a stated memory cap."""
 
 import argparse
 import json
@@ -259,14 +261,26 @@ def batch_all(vidcap: list[str], corpus: str, cases: list[Case], work: str, limi
     return row
 
 
+PEAK_OF_CHILDREN = ("import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode; "
+                    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(code)")
+
+
+def describe_measured(vidcap: list[str], path: str, output: str, options: list[str], limit: float) -> dict:
+    """`vidcap describe` on one file: exit status, stderr, seconds and the peak memory of the
+    whole run (every process it started)."""
+    began = time.monotonic()
+    run = subprocess.run([sys.executable, "-c", PEAK_OF_CHILDREN, *vidcap, "describe", "--no-cache", *options,
+                          path, "-o", output], capture_output=True, text=True, timeout=limit)
+    return {"exit": run.returncode, "stderr": run.stderr, "seconds": round(time.monotonic() - began, 1),
+            "peak_mib": round(int(run.stdout.split()[-1]) / 1024)}
+
+
 # Films of 1 and 24 hours, 64x36 at one frame a second, a second colour over the first every
 # other hour, each read at the rate (LONG_FILMS: hours -> frames a second) that gives both 144
 # frames to analyse: the same work, so that the peak memory measures length alone. The day
 # must stream and peak at most LONG_GROWTH times the hour.
 LONG_FILMS = {1: 0.04, 24: 1 / 600}
 LONG_GROWTH = 1.10
-PEAK_OF_CHILDREN = ("import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode; "
-                    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(code)")
 
 
 def long_films(vidcap: list[str], work: str, limit: float) -> dict:
@@ -278,22 +292,64 @@ def long_films(vidcap: list[str], work: str, limit: float) -> dict:
                     "[0:v][1:v]overlay=enable='lt(mod(t,7200),3600)'", "-c:v", "libx264", "-preset", "ultrafast",
                     "-g", "600", path])
         output = path.replace(".mp4", ".srt")
-        began = time.monotonic()
         try:
-            run = subprocess.run([sys.executable, "-c", PEAK_OF_CHILDREN, *vidcap, "describe", "--no-cache",
-                                  "--decode-fps", str(rate), path, "-o", output],
-                                 capture_output=True, text=True, timeout=limit)
+            run = describe_measured(vidcap, path, output, ["--decode-fps", str(rate)], limit)
         except subprocess.TimeoutExpired:
             problems.append(f"{hours} h: not done in {limit:.0f} s")
             continue
-        rows[hours] = {"exit": run.returncode, "seconds": round(time.monotonic() - began, 1),
-                       "peak_mib": round(int(run.stdout.split()[-1]) / 1024)}
-        if run.returncode or (why := unreadable(output)):
-            problems.append(f"{hours} h: exit {run.returncode}: {run.stderr[-500:] if run.returncode else why}")
+        rows[hours] = {k: run[k] for k in ("exit", "seconds", "peak_mib")}
+        if run["exit"] or (why := unreadable(output)):
+            problems.append(f"{hours} h: exit {run['exit']}: {run['stderr'][-500:] if run['exit'] else why}")
         os.remove(path)
     if len(rows) == 2 and rows[24]["peak_mib"] > LONG_GROWTH * rows[1]["peak_mib"]:
         problems.append(f"memory grows with length: {rows}")
     return {"films": rows, "problems": problems}
+
+
+def oversized_png(path: str, side: int = 16384):
+    """A PNG whose header claims side x side pixels (ffmpeg decodes frames up to about
+    16000x16000, 256 megapixels), with only four rows of data behind it."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0))
+    rows = chunk(b"IDAT", zlib.compress((b"\x00" + b"\x40" * 3 * side) * 4))
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + header + rows + chunk(b"IEND", b""))
+
+
+# Inputs at the limits, and the memory cap every run must stay under: a GIF of GIF_FRAMES
+# frames (48x32 at 50 frames a second, 2,000 s, read at one frame in 20 s: ffmpeg still decodes
+# every frame) is described, and a header claiming 16384x16384 is refused in one line.
+GIF_FRAMES = 100_000
+MEMORY_CAP_MIB = 1024
+
+
+def limits(vidcap: list[str], work: str, limit: float) -> dict:
+    rows, problems = {}, []
+    gif, png = os.path.join(work, "frames-100000.gif"), os.path.join(work, "header-16384x16384.png")
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc=size=48x32:rate=50", "-frames:v", str(GIF_FRAMES), "-f", "gif", gif])
+    oversized_png(png)
+    for path, options, must_describe in ((gif, ["--decode-fps", "0.05"], True), (png, [], False)):
+        name, output = os.path.basename(path), os.path.join(work, "limit.srt")
+        try:
+            run = describe_measured(vidcap, path, output, options, limit)
+        except subprocess.TimeoutExpired:
+            problems.append(f"{name}: not done in {limit:.0f} s")
+            continue
+        errors = [line for line in run["stderr"].splitlines() if line.strip()]
+        rows[name] = {"exit": run["exit"], "seconds": run["seconds"], "peak_mib": run["peak_mib"],
+                      "last_line": errors[-1] if errors else ""}
+        if must_describe and (run["exit"] or (why := unreadable(output))):
+            problems.append(f"{name}: exit {run['exit']}: {run['stderr'][-500:] if run['exit'] else why}")
+        if not must_describe and (run["exit"] != 1 or len(errors) != 1 or "Traceback" in run["stderr"]):
+            problems.append(f"{name}: exit {run['exit']}, not refused in one line: {run['stderr'][-500:]}")
+        if run["peak_mib"] > MEMORY_CAP_MIB:
+            problems.append(f"{name}: peak {run['peak_mib']} MiB, over the cap of {MEMORY_CAP_MIB} MiB")
+        os.remove(path)
+    return {"files": rows, "problems": problems}
 
 
 FAULT_FILES = ["plain.mp4", "mpeg2.mpg", "vp9.webm"]  # the three clips each batch fault is staged on
@@ -370,6 +426,7 @@ def main(argv=None):
     batch = batch_all(vidcap, corpus, cases, work, 10 * args.limit)
     killed = kill_loop(vidcap, corpus, work, args.kills)
     long = long_films(vidcap, work, 4 * args.limit)
+    edge = limits(vidcap, work, 4 * args.limit)
     staged = faults.play_all([os.path.join(corpus, n) for n in FAULT_FILES], Path(work) / "faults")
     counts = {
         "files": len(cases) + 1,  # and the stalled decode
@@ -387,11 +444,14 @@ def main(argv=None):
         "24-hour film peak / 1-hour film peak": (round(long["films"][24]["peak_mib"] / long["films"][1]["peak_mib"], 3)
                                                   if len(long["films"]) == 2 else None),
         "problems with long films": len(long["problems"]),
+        "100,000-frame GIF peak MiB": edge["files"].get("frames-100000.gif", {}).get("peak_mib"),
+        "problems at the limits": len(edge["problems"]),
         "batch faults staged": sum(isinstance(p, list) for p in staged.values()),
         "batch faults unavailable here": sum(isinstance(p, str) for p in staged.values()),
         "problems in batch faults": sum(len(p) for p in staged.values() if isinstance(p, list)),
     }
-    json.dump({"counts": counts, "describe": rows, "batch": batch, "kills": killed, "long films": long, "faults": staged},
+    json.dump({"counts": counts, "describe": rows, "batch": batch, "kills": killed, "long films": long, "limits": edge,
+               "faults": staged},
               open(os.path.join(args.folder, "results.json"), "w"), indent=1, ensure_ascii=False)
     for problem in batch.get("problems", []):
         print("  batch:", problem)
@@ -399,6 +459,8 @@ def main(argv=None):
         print("  after kills:", problem)
     for problem in long["problems"]:
         print("  long films:", problem)
+    for problem in edge["problems"]:
+        print("  limits:", problem)
     for fault, found in staged.items():
         print(f"  batch fault: {fault}: {found if isinstance(found, str) else '; '.join(found) or 'ok'}")
     for row in rows:
@@ -407,7 +469,7 @@ def main(argv=None):
     print(" | ".join(f"{k}: {v}" for k, v in counts.items()))
     print(f"make fuzz: {time.monotonic() - began:.0f} s; details in {os.path.join(args.folder, 'results.json')}")
     bad = ("crashes", "hangs", "valid files refused", "unreadable outputs", "multi-line errors", "temp files left",
-           "batch problems", "problems after kills", "problems with long films",
+           "batch problems", "problems after kills", "problems with long films", "problems at the limits",
            "problems in batch faults")
     return 1 if any(counts[k] for k in bad) else 0
 
