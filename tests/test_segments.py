@@ -59,3 +59,14 @@ def test_a_sample_described_in_parallel_says_what_it_says_serially(real):
     parallel = describe_video(real["bikes"], replace(options, analysis_workers=2))
     assert parallel.to_dict()["shots"] == serial.to_dict()["shots"]
     assert [(c.start, c.end, c.text) for c in parallel.cues] == [(c.start, c.end, c.text) for c in serial.cues]
+
+
+def test_keyframes_come_from_packet_flags(tmp_path):
+    """VP9 and GIF decoders ignore "decode only keyframes" and showed every frame as one; the
+    packets' key flags do not."""
+    from vidcap.analysis.decode import keyframe_times
+
+    path = str(tmp_path / "gop.webm")
+    synth.run_ffmpeg(["-f", "lavfi", "-i", "testsrc=size=64x48:rate=10:duration=3", "-c:v", "libvpx-vp9",
+                      "-deadline", "realtime", "-g", "10", "-keyint_min", "10", path])
+    assert keyframe_times(probe(path)) == pytest.approx([0.0, 1.0, 2.0])

@@ -184,12 +184,28 @@ def decode_command(info: VideoInfo, short_side: int, fps: Optional[float], start
     return args
 
 
+NO_PTS = -(2 ** 63)  # a packet without a presentation time (AVI): its decode time stands in
+
+
 def keyframe_times(info: VideoInfo) -> list[float]:
-    """The times of the video stream's keyframes, from a pass that decodes only them."""
-    command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-skip_frame", "nokey", "-i", ffmpeg_input(info.path),
-               "-map", f"0:v:{info.stream}", "-vf", "showinfo", "-f", "null", "-"]
-    log = subprocess.run(command, capture_output=True, text=True, errors="replace").stderr
-    return [float(m.group(3)) for m in _SHOWINFO.finditer(log)]  # counted from the container's start
+    """The times of the video stream's keyframes, read from the packets' key flags without
+    decoding (framecrc prints "F=" only for packets that are not plain keyframes). Counted from
+    the container's start, as the decode pass counts. Decoding only keyframes instead took 4.7 s
+    on a 2-hour film against 1.7 s, and VP9 and GIF decoders ignore that skip, marking every frame."""
+    command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-i", ffmpeg_input(info.path),
+               "-map", f"0:v:{info.stream}", "-c", "copy", "-f", "framecrc", "-"]
+    listing = subprocess.run(command, capture_output=True, text=True, errors="replace").stdout
+    base = re.search(r"^#tb \d+: (\d+)/(\d+)", listing, re.M)
+    if not base:
+        return []
+    unit = int(base.group(1)) / int(base.group(2))
+    times = []
+    for line in listing.splitlines():
+        fields = line.split(",")
+        if not line.startswith("#") and len(fields) >= 6 and "F=" not in line:
+            pts = int(fields[2])
+            times.append((pts if pts != NO_PTS else int(fields[1])) * unit)
+    return sorted(times)
 
 
 def iter_frames(info: VideoInfo, short_side: int = 224, fps: Optional[float] = None,
