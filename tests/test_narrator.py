@@ -65,7 +65,16 @@ def test_a_long_take_says_what_changes():
     walkers = dict(people={"count": 2, "framing": "group", "action": "walking"})
     more = dict(people={"count": 5, "framing": "group", "action": "walking"})
     said = narrate(facts(**walkers), facts(**walkers, continues=True), facts(**more, continues=True))
-    assert said == [["Two people walking."], ["Two people walking."], ["Now several people walking."]]
+    assert said == [["Two people walking."], [], ["Now several people walking."]]
+
+
+def test_a_long_take_is_not_described_again_after_a_part_with_nothing_to_say():
+    """A film read at one frame in 20 s has parts of a take with no sampled frame: the part
+    after one is the same take, not something new to repeat ("Mostly blue." every 20 s)."""
+    walkers = dict(people={"count": 2, "framing": "group", "action": "walking"})
+    said = narrate(facts(**walkers), facts(continues=True), facts(**walkers, continues=True),
+                   facts(**walkers))
+    assert said == [["Two people walking."], [], [], ["Two people walking."]]
 
 
 def test_a_title_card_says_how_it_looks_where_measured():

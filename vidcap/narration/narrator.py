@@ -109,13 +109,28 @@ def title_style(facts: ShotFacts) -> str:
     return " ".join(parts)
 
 
+def last_described(before: list[ShotFacts], said: list[list[str]]) -> Optional[int]:
+    """The last shot that something was said of, looking back past the parts of a take that said
+    nothing (a part with no sampled frame: a film read at one frame in 20 s), or None."""
+    for k in range(len(before) - 1, -1, -1):
+        if said[k]:
+            return k
+        if not before[k].continues:
+            return None
+    return None
+
+
 class RulesNarrator:
     name = "rules"
 
     def narrate(self, shots: list[ShotFacts], analysis=None) -> list[list[str]]:
         said: list[list[str]] = []
         for i, facts in enumerate(shots):
-            said.append(self.describe(facts, shots[:i], said))
+            sentences = self.describe(facts, shots[:i], said)
+            last = last_described(shots[:i], said)
+            if facts.continues and last is not None and sentences == said[last]:
+                sentences = []  # the same take, nothing new since it was last described
+            said.append(sentences)
         return said
 
     def describe(self, facts: ShotFacts, before: list[ShotFacts], said: list[list[str]]) -> list[str]:
@@ -158,9 +173,10 @@ class RulesNarrator:
     def in_context(self, phrase: str, facts: ShotFacts, before: list[ShotFacts], said) -> str:
         if not before:
             return phrase
-        previous = main_phrase(before[-1])
+        last = last_described(before, said)
+        previous = main_phrase(before[-1] if last is None else before[last])
         if phrase == previous:
-            return said[-1][0].rstrip(".") if said[-1] else phrase  # same words: the cues merge
+            return said[last][0].rstrip(".") if last is not None else phrase  # same words: the cues merge
         if facts.continues:  # the same take, something changed
             return "now " + phrase
         if facts.like_shot is not None and facts.like_shot < len(before) - 1 \
