@@ -1,7 +1,8 @@
 """Everything measured on frames during the one decode pass, besides shots and CNN features:
 per decoded frame, luma statistics (black frames, fades); per sampled frame (its picture
 without black bars: technical.without_bars), faces, camera motion, colour, colour bars and a
-text check, faces only when the frame has changed since the last one analysed; objects (a COCO detector) on a sampled frame
+text check, faces only when the frame has changed since the last one analysed and at most once
+a second; objects (a COCO detector) on a sampled frame
 at most every `object_gap` seconds and on each shot's first; and OCR on the frame most likely to
 hold text in each stretch of up to `ocr_window` seconds of a shot, so that reading costs little."""
 
@@ -28,6 +29,11 @@ MOTION_GAP = 3  # frames between the two frames that motion is measured on
 # cap12), walkers seen from afar 2.2-4.8 (vtest), a hand turning a box 8, camera moves 12 and more.
 STILL_DIFF = 3.0
 MAX_STILL = 4.0
+# Faces are looked for on a changed frame at most every FACE_GAP seconds (and on each shot's
+# first), as objects are; frames between reuse the last look. Against every changed sampled frame
+# (2 a second): BlazeFace 11.5 s -> 8.0 s on the 10-minute bench film, the same cues on the dev set
+# and samples (Megamind's second shot no longer backs "facing the camera", which it never said).
+FACE_GAP = 1.0
 # Thumbnails for the review page (writers.HtmlWriter): a small JPEG of the frame objects are looked
 # for on, at each shot's first look and then at most every THUMB_GAP seconds (a 2-hour film: about
 # 2,000 of 4 KB), so the boxes drawn on one are the detections of that very frame.
@@ -42,6 +48,7 @@ SAMPLED = ("faces", "face_height", "face_turn", "dx", "dy", "zoom", "moving", "s
 class FrameObserver:
     ocr_window: float = 4.0
     object_gap: float = 1.0
+    face_gap: float = FACE_GAP
     still_diff: float = STILL_DIFF
     objects: list = field(default_factory=list)  # [{"time", "boxes": [[class, score, x, y, w, h]], "reused"?}]
     # Per decoded frame, as packed numbers: a 24-hour film at 24 fps has 2 million frames, which as
@@ -54,6 +61,7 @@ class FrameObserver:
     _recent: deque = field(default_factory=lambda: deque(maxlen=MOTION_GAP + 1))
     _window: dict = field(default_factory=dict)
     _analysed: tuple = ()  # (time, thumbnail, faces) of the last sampled frame analysed afresh
+    _faces: tuple = ()  # (time, faces) of the last look for faces
 
     def add(self, time: float, image: np.ndarray, small: np.ndarray, sampled: bool, new_shot: bool) -> bool:
         """Measure a decoded frame; returns whether a sampled frame was analysed afresh (False:
@@ -74,8 +82,10 @@ class FrameObserver:
         fresh = new_shot or not self._analysed or time - self._analysed[0] >= MAX_STILL - 1e-6 \
             or float(np.abs(thumbnail - self._analysed[1]).mean()) >= self.still_diff
         if fresh:
-            with timed(self.seconds, "faces"):
-                self._analysed = (time, thumbnail, find_faces(image))
+            if new_shot or not self._analysed or time - self._faces[0] >= self.face_gap - 1e-6:
+                with timed(self.seconds, "faces"):
+                    self._faces = (time, find_faces(image))
+            self._analysed = (time, thumbnail, self._faces[1])
         self._sample(time, image, small, self._analysed[2])
         if new_shot or not self.objects or time - self.objects[-1]["time"] >= self.object_gap - 1e-6:
             if fresh:
