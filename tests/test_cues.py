@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vidcap.narration.cues import ReadabilityRules, Span, fit_text, make_cues, unsaid, wrap
+from vidcap.narration.cues import DANGLING, ReadabilityRules, Span, fit_text, make_cues, unsaid, wrap
 
 RULES = ReadabilityRules()
 WORDS = st.sampled_from(["a", "dog", "taxi", "street", "the", "person", "in", "dark", "again",
@@ -177,3 +177,13 @@ def test_a_short_last_shot_does_not_pull_a_title_before_its_shot():
     assert said.start >= 2.5
     assert [m["text"] for m in unsaid(spans, cues)] == ["A black screen."]
     check_rules(cues, 7.04, 30)
+
+
+def test_a_sentence_too_long_for_one_cue_is_cut_after_a_word_that_can_end_it():
+    """The bench film's talking head: "...against a blue background and a…" read as if a word
+    were lost; the cut goes back to the last word that can end the phrase."""
+    text = fit_text(["Now a close-up of a person facing the camera against a blue background and a "
+                     "glass of wine on a table beside a lamp."], ReadabilityRules())
+    words = text.replace("\n", " ").rstrip("…").split()
+    assert text.endswith("…") and words[-1] not in DANGLING
+    assert text.replace("\n", " ") == "Now a close-up of a person facing the camera against a blue background…"

@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 
+DANGLING = {"a", "an", "the", "and", "or", "of", "with", "by", "at", "to", "from", "through"}  # cannot end a sentence
+
+
 @dataclass(frozen=True)
 class ReadabilityRules:
     max_line_chars: int = 42
@@ -86,9 +89,11 @@ def fit_text(sentences: list[str], rules: ReadabilityRules) -> Optional[str]:
         best = text
     if best is None and sentences:
         text = " ".join(sentences[0].split())
-        word_ends = [i for i, ch in enumerate(text) if ch == " "][::-1]
+        # cut after a word that can end the phrase: "...a blue background…", not "...and a…"
+        word_ends = [i for i, ch in enumerate(text) if ch == " "
+                     and text[:i].split()[-1].strip(",;:").lower() not in DANGLING][::-1]
         for cut in word_ends + list(range(min(len(text), rules.max_line_chars - 1), 0, -1)):
-            if (best := fitted(text[:cut].rstrip() + "…")) is not None:
+            if (best := fitted(text[:cut].rstrip(" ,;:") + "…")) is not None:
                 break
     return best
 

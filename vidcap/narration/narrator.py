@@ -17,9 +17,9 @@ from ..errors import VidcapError
 from ..analysis.facts import DARK_BACKDROP, GENERIC_NAMES, ShotFacts, content_words
 from ..analysis.perception.objects import OBJECT_WORDS
 from ..analysis.perception.setting import CITY
+from .cues import DANGLING
 
 GENERIC = set(GENERIC_NAMES.values())  # "a vehicle": not said beside a named object
-DANGLING = {"a", "an", "the", "and", "or", "of", "with", "by", "at", "to", "from", "through"}  # cannot end a sentence
 
 PLACE_PREPOSITION = {"a stage": "on", "water": "by", "grass": "on", CITY: "before"}
 NUMBERS = {2: "two", 3: "three"}
