@@ -50,6 +50,9 @@ BIRD = [14, 0.6, 0.3, 0.3, 0.3, 0.4]
     ([look([10, 0.58, 0.4, 0.4, 0.1, 0.3])] * 4, []),  # a fire hydrant at bikes' bollard's score
     ([look([10, 0.75, 0.4, 0.4, 0.1, 0.3])] * 4, ["fire hydrant"]),
     ([look([33, 0.45, 0.4, 0.1, 0.2, 0.2])] * 3, []),  # every look agreeing is not enough for a kite
+    ([look([55, 0.62, 0.3, 0.1, 0.4, 0.57])] * 16, []),  # box's printed box, a cake in the 720p bench film
+    ([look([67, 0.53, 0.4, 0.2, 0.2, 0.54])] * 9, []),  # cup's black bottle in a hand, a phone there
+    ([look([67, 0.8, 0.4, 0.2, 0.2, 0.3])] * 3, ["cell phone"]),
 ])
 def test_a_shot_names_what_most_of_its_looks_see(looks, names):
     assert [o["name"] for o in describe_objects(looks)] == names
