@@ -278,6 +278,21 @@ def test_ocr_lines_that_are_no_words_are_not_shown():
     assert [(r["text"], r["reads"]) for r in read] == [("AB 4. JULI IM KINO", 2), ("HOTEL", 2), ("TAXI", 1)]
 
 
+def test_ocr_slips_on_common_words_are_set_right():
+    """thanks.mp4 in the bench film (scaled to 720p, re-encoded): its title read once as
+    "THANKSFOR WAICHING", not shown; a lost space and one wrong letter are mended. A word that is
+    none and has no clear common word one slip away stays unshown, and so does its line."""
+    from vidcap.analysis.perception.text import spelled
+
+    line = lambda text: {"text": text, "score": 0.94, "box": [0.3, 0.43, 0.5, 0.04]}
+    mended = spelled(line("THANKSFOR WAICHING"))
+    assert mended["text"] == "THANKS FOR WATCHING" and mended["read_as"] == "THANKSFOR WAICHING"
+    assert spelled(line("Watchng"))["text"] == "Watching"
+    assert spelled(line("TAXI")) == line("TAXI")  # words are left as read
+    for unshown in ["HVSICIAAT.PIATIAG-LIVE", "JNVERBESSERLICH", "ZORINX"]:
+        assert spelled(line(unshown)) is None, unshown
+
+
 def test_one_measure_of_brightness(described):
     """Review: lighting read the full frame's mean and black/fade detection the small grey
     copy's; now a sampled frame's brightness is the luma that black and fades are found on."""

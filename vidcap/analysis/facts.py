@@ -211,12 +211,14 @@ def text_kind(box: list[float], size_share: float) -> str:
 
 
 def shot_text(ocr: list[dict], shot) -> list[dict]:
-    from .perception.text import best_readings, is_words
+    from .perception.text import best_readings, spelled
 
     lines = [line for entry in ocr if shot.holds(entry["time"]) for line in entry["lines"]]
-    ordered = sorted(filter(is_words, best_readings(lines)), key=lambda l: (round(l["box"][1], 1), l["box"][0]))
+    shown = [mended for line in best_readings(lines) if (mended := spelled(line))]
+    ordered = sorted(shown, key=lambda l: (round(l["box"][1], 1), l["box"][0]))
     return [{"text": l["text"], "kind": text_kind(l["box"], l["box"][2]), "score": l["score"],
-             "box": l["box"], "colour": l.get("colour")} for l in ordered]
+             "box": l["box"], "colour": l.get("colour"), **({"read_as": l["read_as"]} if "read_as" in l else {})}
+            for l in ordered]
 
 
 def shot_facts(analysis, shot) -> ShotFacts:

@@ -4,6 +4,7 @@ same file with `ffmpeg -f null`, in one run; with peak memory and seconds per st
 `--generated` runs it on the generated film of test patterns that earlier numbers used."""
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -35,11 +36,11 @@ def bench_video(folder: str, minutes: float, size: str = "1280x720") -> str:
 
 def real_film(folder: str, minutes: float, samples: str = "samples") -> str:
     """The real clips, each scaled and padded to 1280x720 at 24 fps, joined in a fixed order and
-    repeated until the film is `minutes` long."""
+    repeated until the film is `minutes` long; beside it, PATH.clips.json: where each clip lies in it."""
     from ..analysis.decode import probe
 
     path = os.path.join(folder, f"real-{minutes:g}min-720p.mp4")
-    if os.path.exists(path):
+    if os.path.exists(path) and os.path.exists(path + ".clips.json"):
         return path
     dev = os.path.join(samples, "dev")
     clips = [os.path.join(dev, name) for name in json.load(open(os.path.join(dev, "clips.json")))]
@@ -62,8 +63,31 @@ def real_film(folder: str, minutes: float, samples: str = "samples") -> str:
     inputs = [arg for clip in chosen for arg in ("-i", clip)]
     subprocess.run([ffmpeg_exe(), "-nostdin", "-v", "error", *inputs, "-filter_complex", graph, "-map", "[film]",
                     "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-y", path + ".part.mp4"], check=True)
+    lengths = [round(durations[c] * 24) / 24 for c in chosen]  # as the fps filter makes them
+    starts = list(itertools.accumulate(lengths[:-1], initial=0.0))
+    with open(path + ".clips.json", "w") as f:
+        json.dump([{"clip": os.path.relpath(c, samples), "start": round(t, 3), "end": round(t + n, 3)}
+                   for c, t, n in zip(chosen, starts, lengths)], f, indent=1)
     os.replace(path + ".part.mp4", path)
     return path
+
+
+def false_claims_in_film(path: str, cues: list, samples: str = "samples") -> list[str]:
+    """The cues of the real film that name something not true of the dev clip they fall in (its
+    `present` list; learning.evaluate.false_claims): the dev set's measure, on its clips scaled,
+    padded and re-encoded as a user's copies would be."""
+    from ..learning.evaluate import false_claims
+
+    present = {f"dev/{name}": clip["present"]
+               for name, clip in json.load(open(os.path.join(samples, "dev", "clips.json"))).items()}
+    where = json.load(open(path + ".clips.json"))
+    found = []
+    for cue in cues:
+        middle = (cue.start + cue.end) / 2
+        clip = next((c["clip"] for c in where if c["start"] <= middle < c["end"]), None)
+        if clip in present and (wrong := false_claims(cue.text.replace("\n", " "), present[clip])):
+            found.append(f"{cue.start:7.1f} s  {clip}: {', '.join(wrong)}  ({' '.join(cue.text.split())})")
+    return found
 
 
 def decode_floor(path: str) -> float:
@@ -83,9 +107,10 @@ def measure(path: str, options: Options, sender):
         subtitles.write(get_writer("srt").format(result))
     peak_mib = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                    resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    claims = false_claims_in_film(path, result.cues) if os.path.exists(path + ".clips.json") else None
     sender.send({"wall": wall, "peak_mib": peak_mib, "duration": result.duration, "width": result.info.width,
                  "height": result.info.height, "shots": len(result.shots), "cues": len(result.cues),
-                 "seconds": result.seconds})
+                 "seconds": result.seconds, "false_claims": claims})
 
 
 def main():
@@ -121,6 +146,10 @@ def main():
     for stage, seconds in sorted(run["seconds"].items(), key=lambda kv: -kv[1]):
         print(f"  {stage:28s} {seconds:6.1f}")
     print(f"  {'(all stages)':28s} {sum(run['seconds'].values()):6.1f}")
+    if run["false_claims"] is not None:
+        print(f"cues naming what their dev clip does not show: {len(run['false_claims'])} of {run['cues']}")
+        for line in run["false_claims"]:
+            print("  " + line)
 
 
 if __name__ == "__main__":

@@ -201,17 +201,65 @@ LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt")  # word lists that wordfr
 MIN_ZIPF = 1.5  # wordfreq's Zipf scale: 1.5 is a word met about 3 times in 100 million
 
 
-def is_words(line: dict) -> bool:
-    """Whether a line read is worth showing: every word in it of two letters or more is a
-    word (or name) of a common language, or two readings agreed on it. OCR's misreadings
-    ("JNVERBESSERLICH" at 0.99, "HVSICIAAT.PIATIAG-LIVE") are no words; a line with no word
-    at all ("18") needs two readings."""
+# OCR's slips on a common word are set right when the word it read is none, and one edit away
+# (a letter changed, lost, added or swapped) or one lost space from a common word, or two:
+# "WAICHING" -> "WATCHING", "THANKSFOR" -> "THANKS FOR", "JNVERBESSERLICH" -> "UNVERBESSERLICH".
+# Only words of SPELL_LENGTH letters or more, only to a word this common, and only where the best
+# mending beats the next by SPELL_MARGIN: a rare name is not turned into a common word it resembles.
+SPELL_LENGTH = 5
+SPELL_ZIPF = 3.0
+SPELL_MARGIN = 1.0
+LETTERS = "abcdefghijklmnopqrstuvwxyzäöüßàâçéèêëîïôûùœñ"
+
+
+def _frequency(word: str) -> float:
     from wordfreq import zipf_frequency
 
-    words = re.findall(r"[^\W\d_]{2,}", line["text"].lower())
+    return max(zipf_frequency(word, lang) for lang in LANGUAGES)
+
+
+def _mendings(word: str) -> dict[str, float]:
+    """Common words and word pairs one slip away from `word`, with how common (the rarer of a pair)."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    edits = {a + b[1:] for a, b in splits if b} | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1} \
+        | {a + c + b[1:] for a, b in splits if b for c in LETTERS} | {a + c + b for a, b in splits for c in LETTERS}
+    found = {e: f for e in edits - {word} if (f := _frequency(e)) >= SPELL_ZIPF}
+    for a, b in splits[2:-2]:
+        if (f := min(_frequency(a), _frequency(b))) >= SPELL_ZIPF:
+            found[a + " " + b] = f
+    return found
+
+
+def _in_case_of(mended: str, read: str) -> str:
+    return mended.upper() if read.isupper() else mended.capitalize() if read[:1].isupper() else mended
+
+
+def spelled(line: dict) -> dict | None:
+    """A line read, fit to show, with OCR's slips set right, or None: every word in it of two
+    letters or more must be a word (or name) of a common language, or mended into one, unless
+    two readings agreed on the line. OCR's misreadings that are no words and cannot be mended
+    ("HVSICIAAT.PIATIAG-LIVE" for "MUSICIANS PLAYING LIVE") are not shown; a line with no word
+    at all ("18") needs two readings."""
     if line.get("reads", 1) >= 2:
-        return True
-    return bool(words) and all(max(zipf_frequency(w, lang) for lang in LANGUAGES) >= MIN_ZIPF for w in words)
+        return line
+    words = re.findall(r"[^\W\d_]{2,}", line["text"])
+    if not words:
+        return None
+    text = line["text"]
+    for word in words:
+        if _frequency(word.lower()) >= MIN_ZIPF:
+            continue
+        if len(word) < SPELL_LENGTH:
+            return None
+        ranked = sorted(_mendings(word.lower()).items(), key=lambda kv: -kv[1])
+        if not ranked or (len(ranked) > 1 and ranked[0][1] - ranked[1][1] < SPELL_MARGIN):
+            return None
+        text = re.sub(rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])", _in_case_of(ranked[0][0], word), text, count=1)
+    return line if text == line["text"] else {**line, "text": text, "read_as": line["text"]}
+
+
+def is_words(line: dict) -> bool:
+    return spelled(line) is not None
 
 
 def word_times(ocr: list[dict]) -> list[float]:
