@@ -72,22 +72,25 @@ def real_film(folder: str, minutes: float, samples: str = "samples") -> str:
     return path
 
 
-def false_claims_in_film(path: str, cues: list, samples: str = "samples") -> list[str]:
-    """The cues of the real film that name something not true of the dev clip they fall in (its
-    `present` list; learning.evaluate.false_claims): the dev set's measure, on its clips scaled,
-    padded and re-encoded as a user's copies would be."""
-    from ..learning.evaluate import false_claims
+def dev_scores_in_film(path: str, cues: list, samples: str = "samples") -> dict:
+    """The dev set's measures on the real film, whose dev clips are scaled, padded and re-encoded
+    as a user's copies would be (learning.evaluate): the cues naming something not true of the
+    dev clip they fall in (its `present` list), and the concept recall over each dev clip's first
+    appearance. A clip the narrator describes as it did the clip before (cap13_edit2 after
+    cap12_edit: the same man in the same room) is not described again, and scores 0 here."""
+    from ..learning.evaluate import concept_recall, false_claims
 
-    present = {f"dev/{name}": clip["present"]
-               for name, clip in json.load(open(os.path.join(samples, "dev", "clips.json"))).items()}
+    dev = {f"dev/{name}": clip for name, clip in json.load(open(os.path.join(samples, "dev", "clips.json"))).items()}
     where = json.load(open(path + ".clips.json"))
-    found = []
-    for cue in cues:
-        middle = (cue.start + cue.end) / 2
-        clip = next((c["clip"] for c in where if c["start"] <= middle < c["end"]), None)
-        if clip in present and (wrong := false_claims(cue.text.replace("\n", " "), present[clip])):
-            found.append(f"{cue.start:7.1f} s  {clip}: {', '.join(wrong)}  ({' '.join(cue.text.split())})")
-    return found
+    clip_of = lambda cue: next((c["clip"] for c in where if c["start"] <= (cue.start + cue.end) / 2 < c["end"]), None)
+    found = [f"{cue.start:7.1f} s  {clip}: {', '.join(wrong)}  ({' '.join(cue.text.split())})" for cue in cues
+             if (clip := clip_of(cue)) in dev and (wrong := false_claims(cue.text.replace("\n", " "), dev[clip]["present"]))]
+    first = {}
+    for part in where:
+        first.setdefault(part["clip"], part)
+    recalls = [concept_recall(" ".join(c.text for c in cues if part["start"] <= (c.start + c.end) / 2 < part["end"]),
+                              dev[clip]["concepts"]) for clip, part in first.items() if clip in dev]
+    return {"false_claims": found, "recall": sum(recalls) / len(recalls) if recalls else None, "clips": len(recalls)}
 
 
 def decode_floor(path: str) -> float:
@@ -107,10 +110,10 @@ def measure(path: str, options: Options, sender):
         subtitles.write(get_writer("srt").format(result))
     peak_mib = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                    resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
-    claims = false_claims_in_film(path, result.cues) if os.path.exists(path + ".clips.json") else None
+    dev = dev_scores_in_film(path, result.cues) if os.path.exists(path + ".clips.json") else None
     sender.send({"wall": wall, "peak_mib": peak_mib, "duration": result.duration, "width": result.info.width,
                  "height": result.info.height, "shots": len(result.shots), "cues": len(result.cues),
-                 "seconds": result.seconds, "false_claims": claims})
+                 "seconds": result.seconds, "dev": dev})
 
 
 def main():
@@ -146,9 +149,10 @@ def main():
     for stage, seconds in sorted(run["seconds"].items(), key=lambda kv: -kv[1]):
         print(f"  {stage:28s} {seconds:6.1f}")
     print(f"  {'(all stages)':28s} {sum(run['seconds'].values()):6.1f}")
-    if run["false_claims"] is not None:
-        print(f"cues naming what their dev clip does not show: {len(run['false_claims'])} of {run['cues']}")
-        for line in run["false_claims"]:
+    if run["dev"]:
+        print(f"the dev set's {run['dev']['clips']} clips in this film: concept recall {run['dev']['recall']:.3f}, "
+              f"{len(run['dev']['false_claims'])} of {run['cues']} cues naming what their clip does not show")
+        for line in run["dev"]["false_claims"]:
             print("  " + line)
 
 
