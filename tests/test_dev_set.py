@@ -95,3 +95,21 @@ def test_title_cards_are_read_when_they_show_and_as_they_look(dev_results):
     assert 12 <= title.start <= 15.2 and "orange" in title.text
     thanks = next(c for c in dev_results["thanks.mp4"].cues if "THANKS FOR WATCHING" in c.text)
     assert 1.5 <= thanks.start <= 3.5 and "yellow" in thanks.text
+
+
+def test_the_bench_film_scores_the_dev_clips_it_holds(tmp_path):
+    """make bench: each cue is judged against the dev clip it falls in, by where the film holds them."""
+    import json
+
+    from vidcap.bench.film import dev_scores_in_film
+    from vidcap.narration.cues import Cue
+
+    film = tmp_path / "film.mp4"
+    (tmp_path / "film.mp4.clips.json").write_text(json.dumps([
+        {"clip": "dev/cityCC0.mpg", "start": 0.0, "end": 7.6}, {"clip": "bikes.mp4", "start": 7.6, "end": 17.6},
+        {"clip": "dev/cityCC0.mpg", "start": 17.6, "end": 25.2}]))
+    cues = [Cue(0.0, 3.0, "City buildings with lit windows,\nat night."), Cue(4.0, 7.0, "A dog on grass."),
+            Cue(8.0, 12.0, "A dog on grass."), Cue(18.0, 21.0, "A dark shot.")]
+    scores = dev_scores_in_film(str(film), cues)
+    assert scores["clips"] == 1 and scores["recall"] == 1.0  # its first appearance names all four concepts
+    assert len(scores["false_claims"]) == 1 and "dev/cityCC0.mpg: dog, grass" in scores["false_claims"][0]
