@@ -203,9 +203,10 @@ MIN_ZIPF = 1.5  # wordfreq's Zipf scale: 1.5 is a word met about 3 times in 100 
 
 # OCR's slips on a common word are set right when the word it read is none, and one edit away
 # (a letter changed, lost, added or swapped) or one lost space from a common word, or two:
-# "WAICHING" -> "WATCHING", "THANKSFOR" -> "THANKS FOR", "JNVERBESSERLICH" -> "UNVERBESSERLICH".
-# Only words of SPELL_LENGTH letters or more, only to a word this common, and only where the best
-# mending beats the next by SPELL_MARGIN: a rare name is not turned into a common word it resembles.
+# "WAICHING" -> "WATCHING", "THANKSFOR" -> "THANKS FOR". Only words of SPELL_LENGTH letters or
+# more, only to a word this common, and only where the best mending beats the next by
+# SPELL_MARGIN: a rare name is not turned into a common word it resembles. ("JNVERBESSERLICH"
+# stays unshown: "unverbesserlich" is rarer than SPELL_ZIPF.)
 SPELL_LENGTH = 5
 SPELL_ZIPF = 3.0
 SPELL_MARGIN = 1.0
