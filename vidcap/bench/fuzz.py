@@ -177,22 +177,29 @@ def describe_one(vidcap: list[str], corpus: str, case: Case, index: int, work: s
         return {"case": case.name, "valid": case.valid, "outcome": "hang", "seconds": limit}
     row = {"case": case.name, "valid": case.valid, "exit": run.returncode,
            "seconds": round(time.monotonic() - began, 1)}
-    errors = [line for line in run.stderr.splitlines() if line.strip()]
     left = _leftovers(out, {"described.srt"} if run.returncode == 0 else set()) + _leftovers(tmp, set())
     if left:
         row["leftovers"] = left
-    if run.returncode == 0:
-        why = unreadable(output)
-        row["outcome"] = f"unreadable output: {why}" if why else "described"
-    elif run.returncode == 1 and "Traceback" not in run.stderr:
-        row["outcome"] = "refused" if len(errors) == 1 else "multi-line error"
-        row["error"] = errors[-1] if errors else ""
-        if len(errors) != 1:
-            row["stderr"] = run.stderr[-2000:]
-    else:
-        row["outcome"] = "crash"
+    row["outcome"], last_line = judged(run.returncode, run.stderr, output)
+    if row["outcome"] in ("refused", "multi-line error"):
+        row["error"] = last_line
+    if row["outcome"] in ("multi-line error", "crash"):
         row["stderr"] = run.stderr[-2000:]
     return row
+
+
+def judged(code: int, stderr: str, output: str) -> tuple[str, str]:
+    """How make fuzz counts one `vidcap describe`: "described" (its output read back),
+    "unreadable output: why", "refused" (exit 1 with one line on stderr), "multi-line error" or
+    "crash"; and the last line it wrote on stderr."""
+    errors = [line for line in stderr.splitlines() if line.strip()]
+    last_line = errors[-1] if errors else ""
+    if code == 0:
+        why = unreadable(output)
+        return (f"unreadable output: {why}" if why else "described"), last_line
+    if code == 1 and "Traceback" not in stderr:
+        return ("refused" if len(errors) == 1 else "multi-line error"), last_line
+    return "crash", last_line
 
 
 STALL = "stalls"  # corpus files whose name holds this never deliver a frame through stalling_ffmpeg()
@@ -266,13 +273,14 @@ PEAK_OF_CHILDREN = ("import resource, subprocess, sys; code = subprocess.run(sys
 
 
 def describe_measured(vidcap: list[str], path: str, output: str, options: list[str], limit: float) -> dict:
-    """`vidcap describe` on one file: exit status, stderr, seconds and the peak memory of the
-    whole run (every process it started)."""
+    """`vidcap describe` on one file: exit status, outcome and last line on stderr (judged),
+    seconds and the peak memory of the whole run (every process it started)."""
     began = time.monotonic()
     run = subprocess.run([sys.executable, "-c", PEAK_OF_CHILDREN, *vidcap, "describe", "--no-cache", *options,
                           path, "-o", output], capture_output=True, text=True, timeout=limit)
-    return {"exit": run.returncode, "stderr": run.stderr, "seconds": round(time.monotonic() - began, 1),
-            "peak_mib": round(int(run.stdout.split()[-1]) / 1024)}
+    outcome, last_line = judged(run.returncode, run.stderr, output)
+    return {"exit": run.returncode, "outcome": outcome, "last_line": last_line, "stderr": run.stderr[-500:],
+            "seconds": round(time.monotonic() - began, 1), "peak_mib": round(int(run.stdout.split()[-1]) / 1024)}
 
 
 # Films of 1 and 24 hours, 64x36 at one frame a second, a second colour over the first every
@@ -298,8 +306,8 @@ def long_films(vidcap: list[str], work: str, limit: float) -> dict:
             problems.append(f"{hours} h: not done in {limit:.0f} s")
             continue
         rows[hours] = {k: run[k] for k in ("exit", "seconds", "peak_mib")}
-        if run["exit"] or (why := unreadable(output)):
-            problems.append(f"{hours} h: exit {run['exit']}: {run['stderr'][-500:] if run['exit'] else why}")
+        if run["outcome"] != "described":
+            problems.append(f"{hours} h: {run['outcome']}, exit {run['exit']}: {run['stderr']}")
         os.remove(path)
     if len(rows) == 2 and rows[24]["peak_mib"] > LONG_GROWTH * rows[1]["peak_mib"]:
         problems.append(f"memory grows with length: {rows}")
@@ -332,20 +340,16 @@ def limits(vidcap: list[str], work: str, limit: float) -> dict:
     gif, png = os.path.join(work, "frames-100000.gif"), os.path.join(work, "header-16384x16384.png")
     run_ffmpeg(["-f", "lavfi", "-i", "testsrc=size=48x32:rate=50", "-frames:v", str(GIF_FRAMES), "-f", "gif", gif])
     oversized_png(png)
-    for path, options, must_describe in ((gif, ["--decode-fps", "0.05"], True), (png, [], False)):
+    for path, options, expected in ((gif, ["--decode-fps", "0.05"], "described"), (png, [], "refused")):
         name, output = os.path.basename(path), os.path.join(work, "limit.srt")
         try:
             run = describe_measured(vidcap, path, output, options, limit)
         except subprocess.TimeoutExpired:
             problems.append(f"{name}: not done in {limit:.0f} s")
             continue
-        errors = [line for line in run["stderr"].splitlines() if line.strip()]
-        rows[name] = {"exit": run["exit"], "seconds": run["seconds"], "peak_mib": run["peak_mib"],
-                      "last_line": errors[-1] if errors else ""}
-        if must_describe and (run["exit"] or (why := unreadable(output))):
-            problems.append(f"{name}: exit {run['exit']}: {run['stderr'][-500:] if run['exit'] else why}")
-        if not must_describe and (run["exit"] != 1 or len(errors) != 1 or "Traceback" in run["stderr"]):
-            problems.append(f"{name}: exit {run['exit']}, not refused in one line: {run['stderr'][-500:]}")
+        rows[name] = {k: run[k] for k in ("exit", "outcome", "seconds", "peak_mib", "last_line")}
+        if run["outcome"] != expected:
+            problems.append(f"{name}: {run['outcome']}, not {expected}: exit {run['exit']}: {run['stderr']}")
         if run["peak_mib"] > MEMORY_CAP_MIB:
             problems.append(f"{name}: peak {run['peak_mib']} MiB, over the cap of {MEMORY_CAP_MIB} MiB")
         os.remove(path)
@@ -387,10 +391,10 @@ def kill_loop(vidcap: list[str], corpus: str, work: str, kills: int, seed: int =
     if final.returncode != 1 or "Traceback" in final.stderr:  # 1: the two damaged files fail
         problems.append(f"last run: exit {final.returncode}: {final.stderr[-500:]}")
     status = {output: row[0] for output, row in faults.journal_rows(Path(out)).items()}
-    events = [json.loads(line) for line in open(os.path.join(out, ".vidcap", "log.jsonl"))]
+    done = faults.events(Path(out), "video_done")
     for name in KILL_FILES[:6]:
         output = os.path.splitext(name)[0] + ".srt"
-        done_events = sum(e["event"] == "video_done" and e.get("output") == output for e in events)
+        done_events = done.count(output)
         if status.get(output) != "done" or done_events > 1 or unreadable(os.path.join(out, output)):
             problems.append(f"{output}: {status.get(output)} in the journal, done {done_events} times in the log")
     partial = [f for _, _, files in os.walk(out) for f in files if f.endswith(".tmp")]
