@@ -82,14 +82,14 @@ def dev_scores_in_film(path: str, cues: list, samples: str = "samples") -> dict:
 
     dev = {f"dev/{name}": clip for name, clip in json.load(open(os.path.join(samples, "dev", "clips.json"))).items()}
     where = json.load(open(path + ".clips.json"))
-    clip_of = lambda cue: next((c["clip"] for c in where if c["start"] <= (cue.start + cue.end) / 2 < c["end"]), None)
-    found = [f"{cue.start:7.1f} s  {clip}: {', '.join(wrong)}  ({' '.join(cue.text.split())})" for cue in cues
-             if (clip := clip_of(cue)) in dev and (wrong := false_claims(cue.text.replace("\n", " "), dev[clip]["present"]))]
+    placed = [(cue, next((p for p in where if p["start"] <= (cue.start + cue.end) / 2 < p["end"]), {})) for cue in cues]
+    found = [f"{cue.start:7.1f} s  {clip}: {', '.join(wrong)}  ({' '.join(cue.text.split())})" for cue, part in placed
+             if (clip := part.get("clip")) in dev and (wrong := false_claims(cue.text.replace("\n", " "), dev[clip]["present"]))]
     first = {}
     for part in where:
         first.setdefault(part["clip"], part)
-    recalls = [concept_recall(" ".join(c.text for c in cues if part["start"] <= (c.start + c.end) / 2 < part["end"]),
-                              dev[clip]["concepts"]) for clip, part in first.items() if clip in dev]
+    recalls = [concept_recall(" ".join(cue.text for cue, p in placed if p is part), dev[clip]["concepts"])
+               for clip, part in first.items() if clip in dev]
     return {"false_claims": found, "recall": sum(recalls) / len(recalls) if recalls else None, "clips": len(recalls)}
 
 
