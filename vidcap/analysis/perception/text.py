@@ -219,8 +219,10 @@ def _frequency(word: str) -> float:
     return max(zipf_frequency(word, lang) for lang in LANGUAGES)
 
 
+@lru_cache(maxsize=4096)
 def _mendings(word: str) -> dict[str, float]:
-    """Common words and word pairs one slip away from `word`, with how common (the rarer of a pair)."""
+    """Common words and word pairs one slip away from `word`, with how common (the rarer of a pair).
+    Kept per word: a title read in several windows, and again by word_times, is mended once."""
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     edits = {a + b[1:] for a, b in splits if b} | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1} \
         | {a + c + b[1:] for a, b in splits if b for c in LETTERS} | {a + c + b for a, b in splits for c in LETTERS}
