@@ -86,6 +86,17 @@ def test_a_single_frame_still_gets_a_cue(tmp_path):
     assert list(srt.parse(get_writer("srt").format(result)))
 
 
+def test_timestamps_that_run_backwards_are_one_clear_error(small_video, tmp_path):
+    """Found by the byte-mutation test below: one byte of the moov flipped (at 6.6 %, mask 128)
+    sent every frame after the first to -167771 s, and the shot detector raised ValueError."""
+    data = bytearray(open(small_video, "rb").read())
+    data[int(0.06566122191851353 * len(data))] ^= 128
+    damaged = tmp_path / "damaged.mp4"
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(VidcapError, match="corrupt timestamps: a frame at -167771.52 s after one at 0.00 s"):
+        describe_video(str(damaged), Options(use_cache=False, time_limit=60))
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(flips=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(1, 255)), max_size=30),
        keep=st.floats(0.02, 1.0))

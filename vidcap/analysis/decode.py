@@ -269,6 +269,11 @@ def iter_frames(info: VideoInfo, short_side: int = 224, fps: Optional[float] = N
             shown = times.get()
             if shown is None:
                 break
+            if shown < 0:
+                # Frame times are seconds from the film's start (the shot detector refuses a time
+                # before it); a frame a few hundredths before the last one is a valid file's (box.mp4).
+                raise BadVideo(f"{info.path}: corrupt timestamps: a frame at {shown:.2f} s "
+                               + ("before the start" if last_time is None else f"after one at {last_time:.2f} s"))
             last_time = shown
             yield Frame(index, shown, np.frombuffer(data, np.uint8).reshape(height, width, 3))
             index += 1
