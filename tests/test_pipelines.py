@@ -99,5 +99,20 @@ def test_slurm_array_job_gives_each_task_its_shard(tmp_path):
     assert "vidcap batch /shared/films -o /shared/subs --workers 2 --shard 2/4" in result.stdout
 
 
-def test_gpu_check_script_is_valid_bash():
-    assert subprocess.run(["bash", "-n", os.path.join(PIPELINES, "gpu-check.sh")]).returncode == 0
+def test_gpu_check_gathers_its_parts_across_calls(tmp_path):
+    """Each device call brings one part of pipelines/gpu-pack.sh's pack: the check keeps it, waits
+    for the rest, and refuses parts that do not make the packed file."""
+    shutil.copytree(PIPELINES, tmp_path / "pipelines")
+    env = dict(os.environ, STORE=str(tmp_path / "store"), OUT=str(tmp_path / "out"))
+
+    def call(part: str):
+        (tmp_path / ".gpu").mkdir(exist_ok=True)
+        for old in (tmp_path / ".gpu").iterdir():
+            old.unlink()
+        (tmp_path / ".gpu" / part).write_bytes(b"0" * 64 + b"\n" + part.encode())
+        return subprocess.run(["bash", "pipelines/gpu-check.sh"], cwd=tmp_path, env=env, capture_output=True, text=True)
+
+    first = call("part-1-of-2")
+    assert first.returncode == 0 and "holds 1 of 2 parts" in first.stdout
+    last = call("part-2-of-2")
+    assert last.returncode == 1 and "SHA-256 differs" in last.stdout

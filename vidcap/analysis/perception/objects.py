@@ -10,6 +10,8 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
+from ..features import cpu_threads
+
 MODEL = os.path.join(os.path.dirname(__file__), "..", "..", "..", "models", "nanodet-coco", "nanodet-m-416.onnx")
 SIZE = 416
 STRIDES = (8, 16, 32)
@@ -45,7 +47,7 @@ def _session():
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = min(4, os.cpu_count() or 1)
+    options.intra_op_num_threads = min(4, cpu_threads())
     options.log_severity_level = 3
     return onnxruntime.InferenceSession(MODEL, options, providers=["CPUExecutionProvider"])
 

@@ -13,6 +13,8 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
+from ..features import cpu_threads
+
 MIN_SCORE = 0.8
 
 
@@ -79,7 +81,7 @@ def _engine():
     from rapidocr_onnxruntime import RapidOCR
 
     logging.getLogger("RapidOCR").setLevel(logging.ERROR)
-    return RapidOCR(intra_op_num_threads=2, inter_op_num_threads=1)
+    return RapidOCR(intra_op_num_threads=min(2, cpu_threads()), inter_op_num_threads=1)
 
 
 def _clean(text: str) -> str:
