@@ -34,7 +34,8 @@ for p in manylinux_2_28_x86_64 manylinux_2_27_x86_64 manylinux_2_24_x86_64 manyl
 "$PY" -m pip download -q --no-deps --only-binary=:all: --python-version "$PYVER" --implementation cp \
     "${platforms[@]}" -d "$pack/wheels" "${pins[@]}"
 "$PY" -m pip wheel -q --no-deps -w "$pack/wheels" "srt==$(version srt)"  # published as source only
-"$PY" -m pip install -q --no-deps --no-compile --target "$pack/stage/site" "$pack/wheels"/*.whl
+"$PY" -m pip install -q --no-deps --no-compile --only-binary=:all: --python-version "$PYVER" --implementation cp \
+    "${platforms[@]}" --target "$pack/stage/site" "$pack/wheels"/*.whl
 
 # What vidcap never loads: mediapipe's other models (BlazeFace short range is its only one) and
 # wordfreq's word lists beyond vidcap.analysis.perception.text.LANGUAGES.
