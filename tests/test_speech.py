@@ -124,7 +124,7 @@ def test_the_default_weights_are_multilingual_and_named_weights_resolve(spoken_c
     words = transcribe(str(wav))
     heard = " ".join(w.text for w in words).lower()
     assert "zug" in heard and "bahnhof" in heard, heard
-    assert transcribe(str(wav)) == words  # espeak's German is heard with low confidence: Whisper samples, seeded
+    assert transcribe(str(wav)) == words  # espeak's German is heard with low confidence: the same words again
     assert os.path.isfile(os.path.join(model_folder("tiny.en"), "model.bin"))
     assert main(["describe", spoken_clip, "--content", "speech", "--speech-model", "large-v9", "-o",
                  str(tmp_path / "x.srt")]) == 1

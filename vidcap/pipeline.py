@@ -346,7 +346,7 @@ def describe_video(path: str, options: Options = Options(), encoder: Optional[En
                   not_said, seconds, thumbnails, words)
 
 
-SPEECH_VERSION = 1  # bump when what transcribe() returns changes
+SPEECH_VERSION = 2  # bump when what transcribe() returns changes
 
 
 def transcribe_cached(path: str, options: Options) -> list[Word]:

@@ -123,14 +123,13 @@ def transcribe(path: str, model: Optional[str] = None, track: int = 0) -> list[W
     audio = decode_audio(path, track)
     if len(audio) < SAMPLE_RATE // 2 or not np.any(np.abs(audio) > 1e-4):  # no audio, or silence
         return []
-    import ctranslate2
-
     whisper = load_model(model_folder(model))
-    # Where a stretch decodes with low confidence, Whisper tries again by sampling (temperature
-    # fallback); a fixed seed makes the same film give the same words every run.
-    ctranslate2.set_random_seed(0)
+    # Beam search alone, no temperature fallback: where a stretch decodes with low confidence the
+    # fallback samples, and CTranslate2 4.8 samples in its own threads, which set_random_seed does
+    # not reach: espeak's German came back as three different transcripts from three calls.
+    # Without it the same audio gives the same words every time.
     segments, _ = whisper.transcribe(audio, beam_size=5, word_timestamps=True, vad_filter=True,
-                                     condition_on_previous_text=False)
+                                     condition_on_previous_text=False, temperature=0.0)
     words = []
     for segment in segments:
         if segment.text.strip().startswith(("[", "(")) and segment.text.strip().endswith(("]", ")")):
