@@ -1,5 +1,6 @@
 """The main job, stage by stage: decode -> shots -> features -> facts -> narrator -> cues."""
 
+import bisect
 import json
 import os
 from functools import lru_cache
@@ -155,20 +156,21 @@ def segment_borders(info: VideoInfo, seconds: float) -> list[float]:
     does not depend on it. [0.0] for a film of less than 1.5 stretches."""
     if not info.duration or info.duration < 1.5 * seconds:
         return [0.0]
-    keys = keyframe_times(info)
+    keys = sorted(keyframe_times(info))
     borders = [0.0]
     for k in range(1, int(info.duration // seconds) + 1):
-        later = [t for t in keys if t >= k * seconds and t > borders[-1]]
-        if later and later[0] < info.duration - seconds / 2:
-            borders.append(later[0])
+        first = max(bisect.bisect_left(keys, k * seconds), bisect.bisect_right(keys, borders[-1]))
+        if first < len(keys) and keys[first] < info.duration - seconds / 2:
+            borders.append(keys[first])
     return borders
 
 
-def _analyse_stretch(info: VideoInfo, options: Options, encoder: Encoder, spool: FeatureSpool,
+def _analyse_stretch(info: VideoInfo, options: Options, encoder: Encoder, spool: FeatureSpool | list,
                      start: float, end: Optional[float], progress=None) -> dict:
     """Decode and analyse the frames from `start` to `end` (None: the film's end). The frames of
     the half second before `start` go to the shot detector alone, so that a cut right at `start`
-    is found."""
+    is found. The CNN's rows are appended to `spool`: the film's FeatureSpool, or in a worker
+    process a list that goes back with the result."""
     detector = ShotDetector(info.fps, options.shots)
     observer = FrameObserver(still_diff=options.still_diff)
     table = concept_table()

@@ -126,14 +126,16 @@ class RulesNarrator:
     def narrate(self, shots: list[ShotFacts], analysis=None) -> list[list[str]]:
         said: list[list[str]] = []
         for i, facts in enumerate(shots):
-            sentences = self.describe(facts, shots[:i], said)
             last = last_described(shots[:i], said)
+            sentences = self.describe(facts, shots[:i], said, last)
             if facts.continues and last is not None and sentences == said[last]:
                 sentences = []  # the same take, nothing new since it was last described
             said.append(sentences)
         return said
 
-    def describe(self, facts: ShotFacts, before: list[ShotFacts], said: list[list[str]]) -> list[str]:
+    def describe(self, facts: ShotFacts, before: list[ShotFacts], said: list[list[str]],
+                 last: Optional[int]) -> list[str]:
+        """`last`: the shot before this one that was last described (last_described)."""
         if "colour bars" in facts.segments:
             return ["Colour bars."]
         if "fade out" in facts.segments:  # technical.fades: always into black
@@ -150,7 +152,7 @@ class RulesNarrator:
             out.append(f'Title{" " + style if style else ""}: "{" ".join(titles)}"')
         phrase = main_phrase(facts)
         if phrase and not titles:
-            out.append(sentence(self.in_context(phrase, facts, before, said)))
+            out.append(sentence(self.in_context(phrase, facts, before, said, last)))
         elif not out and facts.lighting == "dark":
             out.append("A dark shot.")
         out += [f'A sign reads "{t}".' for t in quoted(facts, "sign")]
@@ -170,10 +172,9 @@ class RulesNarrator:
             out.append(sentence(still + join_names(colours)))
         return out
 
-    def in_context(self, phrase: str, facts: ShotFacts, before: list[ShotFacts], said) -> str:
+    def in_context(self, phrase: str, facts: ShotFacts, before: list[ShotFacts], said, last: Optional[int]) -> str:
         if not before:
             return phrase
-        last = last_described(before, said)
         previous = main_phrase(before[-1] if last is None else before[last])
         if phrase == previous:
             return said[last][0].rstrip(".") if last is not None else phrase  # same words: the cues merge
