@@ -84,3 +84,13 @@ def test_a_title_card_says_how_it_looks_where_measured():
     assert {"yellow", "dark", "blue", "background"} <= card.words()
     over_a_picture = facts(text=[{**line, "colour": None}], colours={"frame": ["green"]}, brightness=120)
     assert narrate(over_a_picture) == [['Title: "THANKS FOR WATCHING"']]
+
+
+def test_a_backdrop_takes_its_article():
+    """ "on a orange background" was said of the trailer's sepia close-up."""
+    from vidcap.analysis.facts import ShotFacts
+    from vidcap.narration.narrator import title_style
+
+    facts = ShotFacts(text=[{"text": "Revenge", "kind": "title", "colour": None}], brightness=150.0)
+    facts.colours = {"backdrop": "orange"}
+    assert title_style(facts) == "on an orange background"

@@ -224,6 +224,28 @@ def test_an_animal_needs_more_than_the_classes_share():
     assert [c["name"] for c in name_concepts(vehicle)[0]] == ["a vehicle"]
 
 
+def test_an_animal_species_needs_a_sure_score():
+    """Big Buck Bunny's trailer: the rabbit in its burrow was "a bear" at 0.63; said as "an animal"."""
+    from vidcap.analysis.facts import concept_table, name_concepts
+
+    table = concept_table()
+    bear = [c.name for c in table.concepts].index("a bear")
+    for mass, said in ((0.63, "an animal"), (0.75, "a bear")):
+        mean = np.zeros(len(table.concepts))
+        mean[bear] = mass
+        assert [c["name"] for c in name_concepts(mean)[0]] == [said]
+
+
+def test_a_piece_of_a_line_read_again_inside_its_box_is_dropped():
+    """The trailer's opening title: "Blenc" read from a candidate box inside "The Blender Foundation"."""
+    from vidcap.analysis.perception.text import _drop_fragments
+
+    whole = {"text": "The Blender Foundation", "box": [0.216, 0.279, 0.457, 0.071]}
+    piece = {"text": "Blenc", "box": [0.307, 0.308, 0.093, 0.036]}
+    below = {"text": "Peach Project", "box": [0.276, 0.354, 0.4, 0.079]}
+    assert _drop_fragments([piece, whole, below]) == [whole, below]
+
+
 def test_a_backdrop_is_one_colour_around_the_subject():
     from vidcap.analysis.perception.setting import COLOUR_NAMES, describe_colours
 

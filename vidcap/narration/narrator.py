@@ -30,7 +30,11 @@ def object_phrase(found: dict) -> str:
     one, many = OBJECT_WORDS.get(found["name"], (found["name"], found["name"] + "s"))
     if found["count"] >= 2:
         return f"{NUMBERS.get(found['count'], 'several')} {many}"
-    return ("an " if one[0] in "aeiou" else "a ") + one
+    return f"{article(one)} {one}"
+
+
+def article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 def join_names(names: list[str]) -> str:
@@ -55,7 +59,7 @@ def who(facts: ShotFacts) -> str:
     people = facts.people
     suited = next((c["name"] for c in facts.concepts if c["kind"] == "person"), None)
     framing = people.get("framing")
-    backdrop = f" against a {colour} background" if (colour := facts.colours.get("backdrop")) else ""
+    backdrop = f" against {article(colour)} {colour} background" if (colour := facts.colours.get("backdrop")) else ""
     if framing == "close-up":
         facing = " facing the camera" if people.get("facing") else ""
         return f"a close-up of {suited or ('a person' if facing else 'a face')}{facing}{backdrop}"
@@ -105,7 +109,7 @@ def title_style(facts: ShotFacts) -> str:
     shade = "dark " if facts.brightness < DARK_BACKDROP else ""
     parts = [f"in {colour}"] if colour else []
     if backdrop and backdrop != colour:
-        parts.append(f"on a {shade}{backdrop} background")
+        parts.append(f"on {article(shade + backdrop)} {shade}{backdrop} background")
     return " ".join(parts)
 
 

@@ -289,11 +289,26 @@ def text_onset(read: list[float], shot, times: np.ndarray, chars: np.ndarray, ke
 
 
 def _drop_fragments(lines: list[dict]) -> list[dict]:
-    """A word read from a candidate box is often a piece of a line the detector read whole."""
+    """A word read from a candidate box is often a piece of a line the detector read whole:
+    its text part of that line's, or its box inside that line's (a second, worse reading of
+    some of its letters: "Blenc" inside "The Blender Foundation")."""
     kept = []
     for line in sorted(lines, key=lambda l: -len(l["text"])):
         y, h = line["box"][1], line["box"][3]
         part = reading_key(line["text"])
-        if not any(part in reading_key(k["text"]) and abs(k["box"][1] - y) < max(h, k["box"][3]) for k in kept):
+        if not any(part in reading_key(k["text"]) and abs(k["box"][1] - y) < max(h, k["box"][3])
+                   or _inside(line["box"], k["box"]) >= INSIDE for k in kept):
             kept.append(line)
     return kept
+
+
+INSIDE = 0.8  # share of a line's box within a longer line's that makes it a piece of that line
+
+
+def _inside(box: list[float], outer: list[float]) -> float:
+    """The share of `box` (x, y, w, h) that lies within `outer`."""
+    x, y, w, h = box
+    ox, oy, ow, oh = outer
+    width = max(0.0, min(x + w, ox + ow) - max(x, ox))
+    height = max(0.0, min(y + h, oy + oh) - max(y, oy))
+    return width * height / (w * h) if w * h > 0 else 0.0
