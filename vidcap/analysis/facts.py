@@ -253,6 +253,11 @@ def shot_facts(analysis, shot) -> ShotFacts:
         # person. A real animal beside a person is detected, and keeps the person.
         facts.people = describe_people(np.zeros(0), np.zeros(0))
         facts.objects = [o for o in facts.objects if o["name"] != "person"]
+    if held and facts.people.get("framing") == "person" and facts.people.get("confidence", 0) < 0.5 \
+            and not any(o["name"] == "person" for o in facts.objects):
+        # A face no bigger than a whole person's, in under half the looks, and no body around it
+        # in any look: BlazeFace on something else (the blurred letters of a title over a sky).
+        facts.people = describe_people(np.zeros(0), np.zeros(0))
     facts.people = add_bodies(facts.people, next((o for o in facts.objects if o["name"] == "person"), None),
                               facts.camera.get("camera") == "static")
     facts.text = shot_text(analysis.ocr, shot)
