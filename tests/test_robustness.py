@@ -97,6 +97,37 @@ def test_timestamps_that_run_backwards_are_one_clear_error(small_video, tmp_path
         describe_video(str(damaged), Options(use_cache=False, time_limit=60))
 
 
+def test_a_frame_rate_of_zero_is_taken_as_unknown():
+    """Found the same way: a header flipped to "0.0000 fps" made PySceneDetect raise ValueError."""
+    text = ("  Duration: 00:00:01.52, start: 0.000000, bitrate: 35 kb/s\n"
+            "  Stream #0:0[0x1](und): Video: h264 (High) (avc1 / 0x31637661), yuv420p(progressive), 160x90 "
+            "[SAR 1:1 DAR 16:9], 70 kb/s, 0.0000 fps, 0.0000 tbr, 12800 tbn (default)\n")
+    assert parse_probe("damaged.mp4", text).fps == 25.0
+
+
+def test_a_time_base_gone_wrong_is_one_clear_error(small_video, tmp_path):
+    """Found by a longer run of the byte-mutation test below: one byte of the moov flipped (at
+    2.1 %, mask 125) made the stream 4,096,025 frames a second, so its frames spanned no time and
+    the subtitle file was left empty."""
+    data = bytearray(open(small_video, "rb").read())
+    data[int(0.021133915870757976 * len(data))] ^= 125
+    damaged = tmp_path / "damaged.mp4"
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(VidcapError, match=r"corrupt timestamps: its \d+ frames span 0.0\d+ ms"):
+        describe_video(str(damaged), Options(use_cache=False, time_limit=60))
+
+
+def test_a_pixel_aspect_past_all_reason_is_ignored():
+    """Found by a longer run of the byte-mutation test below: flipped bytes in the moov gave a
+    16x160 picture of pixels 1:7169, 0 pixels wide once stretched, and the frame size was divided
+    by zero. Such pixels are shown as stored."""
+    text = ("  Duration: 00:00:01.52, start: 0.000000, bitrate: 66 kb/s\n"
+            "  Stream #0:0[0x1](und): Video: h264 (avc1 / 0x31637661), yuv420p(progressive), 16x160, 70 kb/s, "
+            "SAR 1:7169 DAR 1:71690, 25 fps, 25 tbr, 12800 tbn (default)\n")
+    info = parse_probe("damaged.mp4", text)
+    assert (info.width, info.height) == (16, 160)
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(flips=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(1, 255)), max_size=30),
        keep=st.floats(0.02, 1.0))

@@ -10,6 +10,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from . import __version__, cache
+from .errors import BadVideo
 from .narration.cues import Cue, ReadabilityRules, Span, make_cues, unsaid
 from .narration.dialogue import merge, no_dialogue, speech_cues
 from .analysis.speech import DEFAULT_SPEECH_MODEL, Word, transcribe
@@ -25,6 +26,7 @@ from .timing import timed
 
 ANALYSIS_VERSION = 24  # bump when what analyse() stores changes
 SEGMENT_SECONDS = 600.0
+SHORTEST = 0.001  # seconds: a video whose frames span less has no time to hold a subtitle
 SMALL_WIDTH = 256  # every decoded frame is shrunk to this width for luma, motion and the change check
 
 
@@ -136,6 +138,9 @@ def analyse(path: str, options: Options = Options(), encoder: Optional[Encoder] 
         parts = [_analyse_stretch(info, options, encoder, spool, start, end, progress) for start, end in stretches]
     last_time = max(p["last_time"] for p in parts)
     duration = max(info.duration or 0.0, last_time + 1.0 / info.fps)
+    if duration < SHORTEST:  # a time base gone wrong (one flipped byte in the moov: 4,096,025 frames a second)
+        frames = sum(len(p["arrays"]["every_time"]) for p in parts)
+        raise BadVideo(f"{info.path}: corrupt timestamps: its {frames} frames span {duration * 1000:.4f} ms")
     bounds = [0.0] + sorted({c for p in parts for c in p["cuts"] if 0 < c < duration}) + [duration]
     source = np.concatenate([p["source"] + sum(q["encoded"] for q in parts[:i]) for i, p in enumerate(parts)])
     arrays = {"duration": np.array(duration), "shots": np.array(list(zip(bounds, bounds[1:]))),

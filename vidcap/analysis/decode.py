@@ -108,19 +108,26 @@ def parse_probe(path: str, text: str) -> VideoInfo:
         raise BadVideo(f"{path}: video stream has no frame size (corrupt header?)")
     w, h = int(size.group(1)), int(size.group(2))
     sar = re.search(r"SAR (\d+):(\d+)", desc)
-    if sar and int(sar.group(1)) > 0 and int(sar.group(2)) > 0:
+    if sar and int(sar.group(1)) > 0 and int(sar.group(2)) > 0 \
+            and 1 / MAX_PIXEL_ASPECT <= int(sar.group(1)) / int(sar.group(2)) <= MAX_PIXEL_ASPECT:
         w = round(w * int(sar.group(1)) / int(sar.group(2)))
     rotation = re.search(r"rotation of (-?[\d.]+) degrees", side, re.IGNORECASE)
     rotation = round(float(rotation.group(1))) if rotation else 0
     if rotation % 180 == 90 or rotation % 180 == -90:
         w, h = h, w
     rate = re.search(r"([\d.]+)(k?) fps", desc) or re.search(r"([\d.]+)(k?) tbr", desc)
-    fps = float(rate.group(1)) * (1000 if rate.group(2) else 1) if rate else 25.0
+    fps = float(rate.group(1)) * (1000 if rate.group(2) else 1) if rate else 0.0
+    fps = fps if fps > 0 else 25.0  # none given, or a damaged header's "0.0000 fps": frame times come from the frames
     duration = re.search(r"Duration: (\d+:\d+:[\d.]+)", text)
     start = re.search(r"start: (-?[\d.]+)", text)
     return VideoInfo(path=path, duration=_seconds(duration.group(1)) if duration else None,
                      fps=fps, width=w, height=h, rotation=rotation,
                      start_time=float(start.group(1)) if start else 0.0, stream=moving[0])
+
+
+# Pixels stretched further than this (a corrupt header's "SAR 1:7169" made a 16-pixel-wide picture
+# 0 pixels wide) are shown as stored: real anamorphic video stays within 1:2 to 4:1.
+MAX_PIXEL_ASPECT = 8
 
 
 def probe(path: str) -> VideoInfo:
