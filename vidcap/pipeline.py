@@ -2,7 +2,6 @@
 
 import bisect
 import json
-import os
 from functools import lru_cache
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Optional
@@ -16,7 +15,7 @@ from .narration.dialogue import merge, no_dialogue, speech_cues
 from .analysis.speech import DEFAULT_SPEECH_MODEL, Word, transcribe
 from .analysis.decode import VideoInfo, iter_frames, keyframe_times, probe, time_limit
 from .analysis.facts import ShotFacts, all_facts, concept_table
-from .analysis.features import DEFAULT_ENCODER, Encoder, FeatureSpool, FrameRows, cpu_cores, load_encoder
+from .analysis.features import DEFAULT_ENCODER, Encoder, FeatureSpool, FrameRows, cpu_cores, load_encoder, set_threads
 from .narration.narrator import DEFAULT_NARRATOR, get_narrator
 from .analysis.perception.observe import STILL_DIFF, FrameObserver, split_thumbnails
 from .analysis.perception.technical import black_segments, fades, without_bars
@@ -256,17 +255,13 @@ def _analyse_in_parallel(info: VideoInfo, options: Options, stretches: list, spo
     context = multiprocessing.get_context("spawn")  # no fork of a process holding model threads
     threads = max(1, cpu_cores() // options.analysis_workers)  # the models' threads, shared out
     with ProcessPoolExecutor(options.analysis_workers, mp_context=context,
-                             initializer=_share_threads, initargs=(threads,)) as pool:
+                             initializer=set_threads, initargs=(threads,)) as pool:
         for part in pool.map(_stretch_in_worker, [(info.path, options, a, b) for a, b in stretches]):
             spool.append(part.pop("rows"))
             parts.append(part)
             if progress:
                 progress(part["last_time"], info.duration)
     return parts
-
-
-def _share_threads(threads: int):
-    os.environ["VIDCAP_THREADS"] = str(threads)
 
 
 def _stretch_in_worker(job) -> dict:

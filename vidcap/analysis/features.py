@@ -46,6 +46,11 @@ def cpu_threads() -> int:
     return int(os.environ.get("VIDCAP_THREADS", cpu_cores()))
 
 
+def set_threads(threads: int):
+    """The threads this process's models use (cpu_threads): a worker's share of the cores."""
+    os.environ["VIDCAP_THREADS"] = str(threads)
+
+
 @dataclass
 class Encoder:
     name: str

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..errors import BadVideo, VidcapError
-from ..analysis.features import cpu_cores
+from ..analysis.features import cpu_cores, set_threads
 from ..pipeline import Options
 
 
@@ -111,7 +111,7 @@ def _start_worker(threads: int, reports):
 
     global _reports
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver handles Ctrl-C
-    os.environ["VIDCAP_THREADS"] = str(threads)
+    set_threads(threads)
     _reports = reports
 
 
