@@ -136,9 +136,10 @@ def detect_objects(image: np.ndarray, min_score: float = MIN_SCORE) -> np.ndarra
         boxes = _decode(session.run(None, {session.get_inputs()[0].name: blob}), min_score)
         boxes[:, 2:] = np.clip(boxes[:, 2:] / scale, 0, [tile.shape[1], tile.shape[0]] * 2)
         boxes[:, [2, 4]] += offset
-        found.append(_suppress(boxes))
-    if len(tiles) == 2:
-        found = [_join_at_seam(found[0], found[1], tiles[1][0], tiles[0][1].shape[1], SEAM_MARGIN * w)]
+        found.append(boxes)
+    if len(tiles) == 2:  # each tile's own duplicates go first, so that one box of each part is joined
+        found = [_join_at_seam(_suppress(found[0]), _suppress(found[1]), tiles[1][0], tiles[0][1].shape[1],
+                               SEAM_MARGIN * w)]
     boxes = _suppress(np.concatenate(found)) if found else np.zeros((0, 6), np.float32)
     boxes = boxes[np.argsort(-boxes[:, 1])]
     return np.c_[boxes[:, :2], boxes[:, 2] / w, boxes[:, 3] / h, (boxes[:, 4] - boxes[:, 2]) / w,
