@@ -154,6 +154,20 @@ def test_people_with_nothing_of_the_outdoors_around_them_are_indoors():
     assert describe_setting(nothing, nothing, nothing, {"vehicle": 0.2}, [], "normal", people=1)["where"] != "indoors"
 
 
+def test_a_shelf_of_books_or_a_sofa_is_indoors_whatever_the_wall_colour():
+    from vidcap.analysis.perception.setting import describe_setting
+
+    pale_wall, nothing = np.full(3, 0.6), np.zeros(3)
+    shelf = [{"name": "book", "count": 16}]
+    assert describe_setting(pale_wall, nothing, nothing, {}, [], "normal", people=1, objects=shelf)["where"] == "indoors"
+    assert describe_setting(pale_wall, nothing, nothing, {}, [], "normal", objects=[{"name": "couch", "count": 1}]
+                            )["where"] == "indoors"
+    one_book = [{"name": "book", "count": 1}]
+    assert describe_setting(pale_wall, nothing, nothing, {}, [], "normal", people=1, objects=one_book)["where"] == "outdoors"
+    lawn = np.full(3, 0.7)
+    assert describe_setting(nothing, lawn, nothing, {}, [], "normal", objects=shelf)["where"] == "outdoors"
+
+
 def test_a_hard_cut_to_black_is_no_fade(described):
     """Review: a still shot cut to black was reported as a fade out over the whole still."""
     from vidcap.analysis.perception.technical import black_segments, fades

@@ -113,14 +113,20 @@ CITY_LINES = 10
 
 
 NO_OUTDOORS = 0.1  # outdoor evidence below this: no sky, vegetation, water, vehicle or outdoor place
+# Detected things that belong in rooms (COCO classes): with one of them in view, sky-coloured pixels
+# are a wall or a window. Books count only as a shelf of them (SHELF_BOOKS): one is read outdoors too.
+FURNISHINGS = {"bed", "couch", "toilet", "tv", "laptop", "microwave", "oven", "toaster", "sink",
+               "refrigerator", "keyboard", "mouse", "hair drier", "toothbrush"}
+SHELF_BOOKS = 5
 
 
 def describe_setting(sky: np.ndarray, green: np.ndarray, water: np.ndarray, kinds: dict,
                      concept_names: list[str], lighting: str, water_support: float = 0.0,
-                     night: tuple = (), people: int = 0) -> dict:
+                     night: tuple = (), people: int = 0, objects: list[dict] = ()) -> dict:
     """Indoors or outdoors, day or night, and a setting noun where the evidence is clear.
     `water_support` is the classifier's probability mass on WATER_CONCEPTS; `night` holds the
-    shot's night_measures per sampled frame; `people` how many people the shot shows."""
+    shot's night_measures per sampled frame; `people` how many people the shot shows; `objects`
+    what the detector named in it (describe_objects)."""
     sky, green, water = (float(np.mean(a)) if len(a) else 0.0 for a in (sky, green, water))
     night_sky, lights, lines = (float(np.median(a)) if len(a) else 0.0 for a in night) if len(night) else (0.0,) * 3
     at_night = night_sky >= NIGHT_SKY and lights >= NIGHT_LIGHTS
@@ -141,13 +147,16 @@ def describe_setting(sky: np.ndarray, green: np.ndarray, water: np.ndarray, kind
         place = "grass"
     elif water > 0.35:
         place = "water"
-    outdoors = place in {"a street", "grass", "water", CITY} or at_night or outdoor_evidence > 0.5
+    furnished = any(o["name"] in FURNISHINGS or (o["name"] == "book" and o["count"] >= SHELF_BOOKS) for o in objects)
+    outdoors = place in {"a street", "grass", "water", CITY} or at_night or (outdoor_evidence > 0.5 and not furnished)
     # Someone seen with nothing of the outdoors around them (no sky above their head, no
     # vegetation, water or street) is indoors. Shots with people on the samples and dev set:
     # indoors 0.01-0.05 (Megamind, box, cap12, cap13); outdoors 0.64-1.0, in a car 0.21. A plain
     # white or blue backdrop reads as sky (cup 0.86, franck 0.75): those shots are not called indoors.
-    indoors = place in INDOOR_PLACES or (not outdoors and outdoor_evidence < NO_OUTDOORS
-                                         and (kinds.get("object", 0) > 0.3 or people > 0))
+    # A shelf of books or a sofa in view: indoors, whatever the colours say (jwpIntro's and
+    # testMovie's pale office walls read as 0.17 sky).
+    indoors = place in INDOOR_PLACES or (not outdoors and (furnished or outdoor_evidence < NO_OUTDOORS
+                                                           and (kinds.get("object", 0) > 0.3 or people > 0)))
     where = "outdoors" if outdoors else "indoors" if indoors else "unknown"
     time_of_day = ("night" if at_night or lighting == "dark" else "day") if where == "outdoors" else "unknown"
     return {"where": where, "time_of_day": time_of_day, "place": place,
