@@ -401,3 +401,37 @@ def test_letter_colour_needs_one_background_and_one_colour():
     over_a_picture = np.random.default_rng(0).integers(0, 255, (80, 320, 3), dtype=np.uint8)
     over_a_picture[letters] = (245, 245, 245)
     assert letter_colour(over_a_picture, box) is None
+
+
+def test_the_colour_worn_under_a_face_is_named_and_skin_or_stripes_are_not():
+    from vidcap.analysis.perception.people import clothes_colour, worn_colour
+    from vidcap.analysis.perception.setting import COLOUR_NAMES
+
+    face = (0.4, 0.1, 0.2, 0.3, 0.0)  # x, y, w, h: the band under it spans rows 44-90 of 120, columns 42-118 of 160
+    frame = np.full((120, 160, 3), 200, np.uint8)
+    frame[40:] = (30, 30, 200)  # BGR red from the chin down
+    assert COLOUR_NAMES[int(clothes_colour(frame, face))] == "red"
+    frame[40:] = (90, 140, 220)  # skin tone: a bare chest
+    assert np.isnan(clothes_colour(frame, face))
+    frame[40:] = (200, 60, 20)
+    frame[40::4] = (255, 255, 255)  # fine white stripes on blue: blue from afar
+    assert COLOUR_NAMES[int(clothes_colour(frame, face))] == "blue"
+    frame[40:, 80:] = (255, 255, 255)  # half blue, half white: no one colour
+    assert np.isnan(clothes_colour(frame, face))
+    assert np.isnan(clothes_colour(frame, (0.4, 0.6, 0.2, 0.3, 0.0)))  # the chin at the frame's bottom edge
+
+    faces = np.ones(8)
+    red = float(COLOUR_NAMES.index("red"))
+    assert worn_colour(np.array([red] * 7 + [np.nan]), faces) == "red"
+    assert worn_colour(np.array([red] * 5 + [np.nan] * 3), faces) is None  # measured in too few looks
+    assert worn_colour(np.array([red] * 4 + [0.0 + COLOUR_NAMES.index("grey")] * 4), faces) is None
+
+
+def test_a_shot_smiles_when_two_looks_and_a_tenth_of_those_that_could_tell_do():
+    from vidcap.analysis.perception.people import smiling
+
+    nan = np.nan
+    assert smiling(np.array([0, 1, 1, nan, 0]))
+    assert not smiling(np.array([0, 1, nan, 0]))  # one look is no smile: a mouth caught mid-word
+    assert not smiling(np.array([1.0, 1.0] + [0.0] * 20))  # two of 22
+    assert not smiling(np.full(5, nan))

@@ -130,6 +130,10 @@ class ShotFacts:
             said.append("person people face close-up group crowd two three several")
         if self.people.get("facing"):
             said.append("facing camera")
+        if self.people.get("clothes"):
+            said.append(self.people["clothes"] + " top")
+        if self.people.get("smiling"):
+            said.append("smiling smiles")
         if self.people.get("action"):
             said.append(self.people["action"] + " walk")
         for found in self.objects:
@@ -228,8 +232,8 @@ def shot_text(ocr: list[dict], shot) -> list[dict]:
 def shot_facts(analysis, shot) -> ShotFacts:
     """Everything perception found in one shot."""
     from .perception.motion import describe_camera
-    from .perception.objects import describe_objects
-    from .perception.people import add_bodies, describe_people
+    from .perception.objects import describe_objects, person_is_an_animal
+    from .perception.people import add_bodies, describe_people, smiling, worn_colour
     from .perception.setting import WATER_CONCEPTS, describe_colours, describe_setting
 
     idx = analysis.frames_in(shot)
@@ -243,14 +247,16 @@ def shot_facts(analysis, shot) -> ShotFacts:
     facts.people = describe_people(m["faces"], m["face_height"], m["face_turn"])
     facts.camera = describe_camera(m["dx"], m["dy"], m["zoom"], m["moving"])
     held = [o for o in analysis.objects if shot.holds(o["time"])]
-    facts.objects = describe_objects([np.array(o["boxes"], np.float32).reshape(-1, 6) for o in held],
-                                     [o.get("reused", False) for o in held])
+    looks = [np.array(o["boxes"], np.float32).reshape(-1, 6) for o in held]
+    facts.objects = describe_objects(looks, [o.get("reused", False) for o in held])
     few_faces = not facts.people.get("count") or facts.people.get("confidence", 0) < 0.5
-    if any(c["kind"] == "animal" for c in facts.concepts) and few_faces \
-            and not any(o["name"] in ANIMALS for o in facts.objects):
-        # The classifier sees an animal; the detector a body and no animal, BlazeFace a face in
-        # under half the looks, if any: an animal standing up (a cartoon's rabbit) taken for a
-        # person. A real animal beside a person is detected, and keeps the person.
+    if few_faces and (person_is_an_animal(looks) or any(c["kind"] == "animal" for c in facts.concepts)
+                      and not any(o["name"] in ANIMALS for o in facts.objects)):
+        # BlazeFace sees a face in under half the looks, if any, and either the detector boxes
+        # its person as an animal too, or the classifier sees an animal where the detector sees
+        # a body and no animal: an animal close up or standing up (a cockatoo, a cartoon's
+        # rabbit) taken for a person. A real animal beside a person is detected apart, and keeps
+        # the person.
         facts.people = describe_people(np.zeros(0), np.zeros(0))
         facts.objects = [o for o in facts.objects if o["name"] != "person"]
     if held and facts.people.get("framing") == "person" and facts.people.get("confidence", 0) < 0.5 \
@@ -260,6 +266,11 @@ def shot_facts(analysis, shot) -> ShotFacts:
         facts.people = describe_people(np.zeros(0), np.zeros(0))
     facts.people = add_bodies(facts.people, next((o for o in facts.objects if o["name"] == "person"), None),
                               facts.camera.get("camera") == "static")
+    if facts.people.get("count") == 1 and facts.people.get("framing") in ("close-up", "person") \
+            and (worn := worn_colour(m["clothes"], m["faces"])):
+        facts.people["clothes"] = worn
+    if facts.people.get("framing") in ("close-up", "person") and smiling(m["smile"]):
+        facts.people["smiling"] = True
     facts.text = shot_text(analysis.ocr, shot)
     if len(idx):
         facts.colour_shares = m["colour_shares"].mean(axis=0)

@@ -8,7 +8,7 @@ a long wrong one, and it refers back: "back to ...", "a new scene: ..."."""
 import os
 import re
 from pathlib import Path
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 import numpy as np
@@ -60,12 +60,14 @@ def who(facts: ShotFacts) -> str:
     suited = next((c["name"] for c in facts.concepts if c["kind"] == "person"), None)
     framing = people.get("framing")
     backdrop = f" against {article(colour)} {colour} background" if (colour := facts.colours.get("backdrop")) else ""
+    dressed = f" in {article(people['clothes'])} {people['clothes']} top" if people.get("clothes") and not suited else ""
+    smiling = lambda noun: "a smiling " + noun[2:] if people.get("smiling") and noun.startswith("a ") else noun
     if framing == "close-up":
         facing = " facing the camera" if people.get("facing") else ""
-        return f"a close-up of {suited or ('a person' if facing else 'a face')}{facing}{backdrop}"
+        return f"a close-up of {smiling(suited or ('a person' if facing or dressed else 'a face'))}{dressed}{facing}{backdrop}"
     walking = " walking" if people.get("action") == "walking" else ""
     if framing == "person":
-        return (suited or "a person") + walking + backdrop
+        return smiling(suited or "a person") + dressed + walking + backdrop
     if framing == "group":
         return f"{NUMBERS.get(people['count'], 'several')} people{walking}"
     if framing == "crowd":
@@ -182,6 +184,11 @@ class RulesNarrator:
         previous = main_phrase(before[-1] if last is None else before[last])
         if phrase == previous:
             return said[last][0].rstrip(".") if last is not None else phrase  # same words: the cues merge
+        if facts.continues and last is not None and _unsmiling(facts) == _unsmiling(before[last]):
+            # The same take, and only a smile came or went: a smile is an event ("The person
+            # smiles."), its end is not worth a cue (the last words again, which merge).
+            suited = next((c["name"] for c in facts.concepts if c["kind"] == "person"), "a person")
+            return definite(suited) + " smiles" if facts.people.get("smiling") else said[last][0].rstrip(".")
         if facts.continues:  # the same take, something changed
             return "now " + phrase
         if facts.like_shot is not None and facts.like_shot < len(before) - 1 \
@@ -191,6 +198,14 @@ class RulesNarrator:
         if place and last_place and place != last_place:
             return "a new scene: " + phrase
         return phrase
+
+
+def _unsmiling_facts(facts: ShotFacts) -> ShotFacts:
+    return replace(facts, people={k: v for k, v in facts.people.items() if k != "smiling"})
+
+
+def _unsmiling(facts: ShotFacts) -> str:
+    return main_phrase(_unsmiling_facts(facts))
 
 
 # --- the LSTM narrator -------------------------------------------------------------------------

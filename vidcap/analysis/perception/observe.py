@@ -17,7 +17,7 @@ import numpy as np
 from ...timing import timed
 from .motion import global_motion
 from .objects import detect_objects
-from .people import find_faces
+from .people import clothes_colour, find_faces, smiles
 from .setting import COLOUR_SHARES, colour_shares, colour_stats, night_measures, thumbnail_hsv
 from .technical import is_colour_bars
 from .text import colour_text_candidates, read_text, text_candidates, trim_heap
@@ -41,7 +41,7 @@ THUMB_WIDTH = 192
 THUMB_GAP = 10.0
 
 SAMPLED = ("faces", "face_height", "face_turn", "dx", "dy", "zoom", "moving", "sky", "green", "water",
-           "night_sky", "lights", "lines", "text_chars", "bars", "colour_shares")  # colour_shares: COLOUR_SHARES values a frame
+           "night_sky", "lights", "lines", "text_chars", "bars", "clothes", "smile", "colour_shares")  # colour_shares: COLOUR_SHARES values a frame
 
 
 @dataclass
@@ -61,7 +61,7 @@ class FrameObserver:
     _recent: deque = field(default_factory=lambda: deque(maxlen=MOTION_GAP + 1))
     _window: dict = field(default_factory=dict)
     _analysed: tuple = ()  # (time, thumbnail, faces) of the last sampled frame analysed afresh
-    _faces: tuple = ()  # (time, faces) of the last look for faces
+    _faces: tuple = ()  # (time, faces, smile of the largest) of the last look for faces
 
     def add(self, time: float, image: np.ndarray, small: np.ndarray, sampled: bool, new_shot: bool) -> bool:
         """Measure a decoded frame; returns whether a sampled frame was analysed afresh (False:
@@ -84,9 +84,11 @@ class FrameObserver:
         if fresh:
             if new_shot or not self._analysed or time - self._faces[0] >= self.face_gap - 1e-6:
                 with timed(self.seconds, "faces"):
-                    self._faces = (time, find_faces(image))
-            self._analysed = (time, thumbnail, self._faces[1])
-        self._sample(time, image, small, self._analysed[2])
+                    faces = find_faces(image)
+                    smile = smiles(image, max(faces, key=lambda f: f[3])) if faces else np.nan
+                    self._faces = (time, faces, smile)
+            self._analysed = (time, thumbnail, self._faces[1], self._faces[2])
+        self._sample(time, image, small, *self._analysed[2:])
         if new_shot or not self.objects or time - self.objects[-1]["time"] >= self.object_gap - 1e-6:
             if fresh:
                 with timed(self.seconds, "objects"):
@@ -98,7 +100,7 @@ class FrameObserver:
                 self.objects.append({"time": time, "boxes": self.objects[-1]["boxes"], "reused": True})
         return fresh
 
-    def _sample(self, time, image, small, faces):
+    def _sample(self, time, image, small, faces, smile):
         with timed(self.seconds, "motion"):
             if len(self._recent) > MOTION_GAP:
                 (t0, before), (t1, after) = self._recent[0], self._recent[-1]
@@ -113,7 +115,9 @@ class FrameObserver:
             hsv = thumbnail_hsv(image)  # the picture: black bars are no colour of it
             setting = [*colour_stats(hsv), *night_measures(image), chars, is_colour_bars(small), colour_shares(hsv)]
         largest = max(faces, key=lambda f: f[3], default=(0, 0, 0, 0, np.nan))
-        values = [len(faces), largest[3], largest[4], *motion, *setting]
+        with timed(self.seconds, "faces"):
+            clothes = clothes_colour(image, largest) if faces else np.nan
+        values = [len(faces), largest[3], largest[4], *motion, *setting[:-1], clothes, smile, setting[-1]]
         for key, value in zip(SAMPLED, values):
             if key == "colour_shares":
                 self.sampled[key].extend(value)

@@ -13,22 +13,27 @@ import numpy as np
 warnings.filterwarnings("ignore", message="SymbolDatabase.GetPrototype", category=UserWarning)
 
 
-@lru_cache(maxsize=1)
-def _detector():
-    """The detector, started (graph and first inference) with file descriptor 2 pointed at
-    /dev/null: mediapipe's C++ side logs start-up chatter there that Python cannot silence."""
-    from mediapipe.python.solutions import face_detection
-
+def _started(make):
+    """A mediapipe solution made by `make` and run once (graph and first inference) with file
+    descriptor 2 pointed at /dev/null: mediapipe's C++ side logs start-up chatter there that
+    Python cannot silence."""
     saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
     try:
         os.dup2(null, 2)
-        detector = face_detection.FaceDetection(model_selection=1, min_detection_confidence=0.5)
-        detector.process(np.zeros((64, 64, 3), np.uint8))
+        solution = make()
+        solution.process(np.zeros((64, 64, 3), np.uint8))
     finally:
         os.dup2(saved, 2)
         os.close(saved)
         os.close(null)
-    return detector
+    return solution
+
+
+@lru_cache(maxsize=1)
+def _detector():
+    from mediapipe.python.solutions import face_detection
+
+    return _started(lambda: face_detection.FaceDetection(model_selection=1, min_detection_confidence=0.5))
 
 
 def find_faces(image: np.ndarray) -> list[tuple[float, float, float, float, float]]:
@@ -45,6 +50,55 @@ def find_faces(image: np.ndarray) -> list[tuple[float, float, float, float, floa
         turn = abs(nose.x * width - (left_eye.x + right_eye.x) / 2 * width) / max(span, 1.0)
         faces.append((box.xmin, box.ymin, box.width, box.height, turn))
     return faces
+
+
+@lru_cache(maxsize=1)
+def _mesh():
+    """MediaPipe's face mesh: 468 landmarks; its model ships in the mediapipe wheel."""
+    from mediapipe.python.solutions import face_mesh
+
+    return _started(lambda: face_mesh.FaceMesh(static_image_mode=True, max_num_faces=1, min_detection_confidence=0.5))
+
+
+MESH_FACE = 0.12  # faces at least this share of the frame's height are read for a smile: a medium shot or closer
+MOUTH_CORNERS, LIPS, EYE_CORNERS = (61, 291), (13, 14), (33, 263)  # face mesh landmark indices
+# A broad smile or a laugh: a mouth at least this wide (eye corner to eye corner = 1), its corners
+# above the middle of the lips, and open. Measured twice a second on the dev set: talking heads
+# (cap12, cap13, jwpIntro, testMovie, carphone) 0.51-0.64 wide; WolfgangLanger's laughter 0.70-0.80
+# and open 0.14-0.22, her crying 0.56-0.72 wide but open under 0.06; face_noface's grin 0.71, open
+# 0.14; franck's laughs (at 2.5, 99, 115 and 165-170 s, checked on the frames) the only looks of
+# his 400 to pass.
+SMILE_WIDTH, SMILE_LIFT, SMILE_OPEN = 0.7, 0.02, 0.1
+
+
+def smiles(image: np.ndarray, face: tuple) -> float:
+    """1.0 where the face of a find_faces() box smiles broadly or laughs, 0.0 where it does not,
+    NaN where it is too small to tell or the mesh finds no face in the box (and a margin
+    around it)."""
+    height, width = image.shape[:2]
+    x, y, w, h = face[:4]
+    if h < MESH_FACE:
+        return np.nan
+    left, top = max(0, round((x - 0.5 * w) * width)), max(0, round((y - 0.5 * h) * height))
+    right, bottom = min(width, round((x + 1.5 * w) * width)), min(height, round((y + 1.5 * h) * height))
+    crop = cv2.cvtColor(image[top:bottom, left:right], cv2.COLOR_BGR2RGB)
+    found = _mesh().process(crop).multi_face_landmarks if crop.size else None
+    if not found:
+        return np.nan
+    points = np.array([(p.x * crop.shape[1], p.y * crop.shape[0]) for p in found[0].landmark])
+    eyes = max(float(np.linalg.norm(points[EYE_CORNERS[0]] - points[EYE_CORNERS[1]])), 1.0)
+    corners, lips = points[list(MOUTH_CORNERS)], points[list(LIPS)]
+    wide = np.linalg.norm(corners[0] - corners[1]) / eyes
+    lift = (lips[:, 1].mean() - corners[:, 1].mean()) / eyes
+    opening = np.linalg.norm(lips[0] - lips[1]) / eyes
+    return float(wide >= SMILE_WIDTH and lift >= SMILE_LIFT and opening >= SMILE_OPEN)
+
+
+def smiling(looks: np.ndarray) -> bool:
+    """Whether a shot shows a smile: two of its looks (smiles() per sampled frame), and a tenth
+    of those that could tell."""
+    read = looks[~np.isnan(looks)]
+    return bool(len(read)) and (read == 1).sum() >= max(2, 0.1 * len(read))
 
 
 CROWD = 10  # people at once; fewer are "two", "three" or "several people"
@@ -68,6 +122,49 @@ def add_bodies(people: dict, persons: dict | None, static: bool) -> dict:
             and persons.get("height", 0) < WHOLE_BODY:
         found["action"] = "walking"
     return found
+
+
+def clothes_colour(image: np.ndarray, face: tuple) -> float:
+    """The colour (a setting.COLOUR_NAMES index) of what the person of a find_faces() box wears
+    on top: the band from just under the chin to a face height below it, as wide as the
+    shoulders under a face (1.8 face widths). Orange pixels are taken for skin (a bare neck, the
+    arms) and left out; NaN where the band leaves the frame, shows mostly skin or no colour holds
+    60 % of the rest (stripes, a pattern, the background beside a narrow body).
+    Measured on the dev set, twice a second: cap12's and cap13's grey T-shirt grey in 103 of 112
+    and 58 of 64 looks, jwpIntro's red polo red in 12 of 12, face_noface's black T-shirt black in
+    6 of 6; testMovie's striped top and franck's jumper under his chin cut by the frame: none."""
+    from .setting import colour_labels
+
+    height, width = image.shape[:2]
+    x, y, w, h = face[:4]
+    left, right = round((x + w / 2 - 0.9 * w) * width), round((x + w / 2 + 0.9 * w) * width)
+    top, bottom = round((y + 1.15 * h) * height), min(height, round((y + 2.0 * h) * height))
+    if left < 0 or right > width or bottom - top < 0.15 * h * height:
+        return np.nan
+    band = cv2.resize(image[top:bottom, left:right], (16, 8), interpolation=cv2.INTER_AREA)
+    labels = colour_labels(cv2.cvtColor(band, cv2.COLOR_BGR2HSV)).reshape(-1)
+    cloth = labels[labels != SKIN]
+    if len(cloth) < 0.4 * len(labels):
+        return np.nan
+    counts = np.bincount(cloth, minlength=9)
+    return float(counts.argmax()) if counts.max() >= 0.6 * len(cloth) else np.nan
+
+
+SKIN = 1  # setting.COLOUR_NAMES: "orange", the hue every skin tone is named by colour_labels
+
+
+def worn_colour(colours: np.ndarray, face_counts: np.ndarray) -> str | None:
+    """A shot's colour of clothes (clothes_colour per sampled frame): where it was measured on
+    three quarters of the frames with a face, and one colour holds two thirds of those measures.
+    (franck's jumper, mostly below the frame, was measured in 12 of one take's 20 looks: named
+    there alone, the same man was "in a grey top" for 10 s of his two minutes.)"""
+    from .setting import COLOUR_NAMES
+
+    measured = colours[(face_counts > 0) & ~np.isnan(colours)].astype(int)
+    if not len(measured) or 4 * len(measured) < 3 * (face_counts > 0).sum():
+        return None
+    counts = np.bincount(measured, minlength=len(COLOUR_NAMES))
+    return COLOUR_NAMES[int(counts.argmax())] if 3 * counts.max() >= 2 * len(measured) else None
 
 
 FACING = 0.25  # face turn (find_faces) below which a head faces the camera. Measured once a second:
