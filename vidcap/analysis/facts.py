@@ -134,6 +134,8 @@ class ShotFacts:
             said.append(self.people["clothes"] + " top")
         if self.people.get("smiling"):
             said.append("smiling smiles")
+        if self.people.get("hands"):
+            said.append("hand hands" + (" face raises" if self.people["hands"]["at_face"] else ""))
         if self.people.get("action"):
             said.append(self.people["action"] + " walk")
         for found in self.objects:
@@ -233,7 +235,7 @@ def shot_facts(analysis, shot) -> ShotFacts:
     """Everything perception found in one shot."""
     from .perception.motion import describe_camera
     from .perception.objects import describe_objects, person_is_an_animal
-    from .perception.people import add_bodies, describe_people, smiling, worn_colour
+    from .perception.people import add_bodies, describe_hands, describe_people, smiling, worn_colour
     from .perception.setting import WATER_CONCEPTS, describe_colours, describe_setting
 
     idx = analysis.frames_in(shot)
@@ -271,6 +273,9 @@ def shot_facts(analysis, shot) -> ShotFacts:
         facts.people["clothes"] = worn
     if facts.people.get("framing") in ("close-up", "person") and smiling(m["smile"]):
         facts.people["smiling"] = True
+    if facts.people.get("count") and (hands := describe_hands([o.get("hands", []) for o in held], m["faces"],
+                                                                [o.get("reused", False) for o in held])):
+        facts.people["hands"] = hands
     facts.text = shot_text(analysis.ocr, shot)
     if len(idx):
         facts.colour_shares = m["colour_shares"].mean(axis=0)

@@ -62,12 +62,16 @@ def who(facts: ShotFacts) -> str:
     backdrop = f" against {article(colour)} {colour} background" if (colour := facts.colours.get("backdrop")) else ""
     dressed = f" in {article(people['clothes'])} {people['clothes']} top" if people.get("clothes") and not suited else ""
     smiling = lambda noun: "a smiling " + noun[2:] if people.get("smiling") and noun.startswith("a ") else noun
+    hands = people.get("hands") or {}
+    to_face = ", a hand to the face" if hands.get("at_face") else ""
     if framing == "close-up":
         facing = " facing the camera" if people.get("facing") else ""
-        return f"a close-up of {smiling(suited or ('a person' if facing or dressed else 'a face'))}{dressed}{facing}{backdrop}"
+        return f"a close-up of {smiling(suited or ('a person' if facing or dressed else 'a face'))}{dressed}{facing}{backdrop}{to_face}"
     walking = " walking" if people.get("action") == "walking" else ""
+    if hands.get("alone"):  # no face: what shows of the person is a hand or two
+        return ("two hands" if hands["count"] >= 2 else "a hand") + backdrop
     if framing == "person":
-        return smiling(suited or "a person") + dressed + walking + backdrop
+        return smiling(suited or "a person") + dressed + walking + backdrop + to_face
     if framing == "group":
         return f"{NUMBERS.get(people['count'], 'several')} people{walking}"
     if framing == "crowd":
@@ -184,11 +188,15 @@ class RulesNarrator:
         previous = main_phrase(before[-1] if last is None else before[last])
         if phrase == previous:
             return said[last][0].rstrip(".") if last is not None else phrase  # same words: the cues merge
-        if facts.continues and last is not None and _unsmiling(facts) == _unsmiling(before[last]):
-            # The same take, and only a smile came or went: a smile is an event ("The person
-            # smiles."), its end is not worth a cue (the last words again, which merge).
+        if facts.continues and last is not None and _still(facts) == _still(before[last]):
+            # The same take, and only a smile or a hand to the face came or went: what came is an
+            # event ("The person smiles."); what went is not worth a cue (the last words again,
+            # which merge).
+            was = before[last].people
+            events = (["smiles"] if facts.people.get("smiling") and not was.get("smiling") else []) + \
+                (["raises a hand to the face"] if _at_face(facts.people) and not _at_face(was) else [])
             suited = next((c["name"] for c in facts.concepts if c["kind"] == "person"), "a person")
-            return definite(suited) + " smiles" if facts.people.get("smiling") else said[last][0].rstrip(".")
+            return definite(suited) + " " + " and ".join(events) if events else said[last][0].rstrip(".")
         if facts.continues:  # the same take, something changed
             return "now " + phrase
         if facts.like_shot is not None and facts.like_shot < len(before) - 1 \
@@ -200,12 +208,13 @@ class RulesNarrator:
         return phrase
 
 
-def _unsmiling_facts(facts: ShotFacts) -> ShotFacts:
-    return replace(facts, people={k: v for k, v in facts.people.items() if k != "smiling"})
+def _at_face(people: dict) -> bool:
+    return bool((people.get("hands") or {}).get("at_face"))
 
 
-def _unsmiling(facts: ShotFacts) -> str:
-    return main_phrase(_unsmiling_facts(facts))
+def _still(facts: ShotFacts) -> str:
+    """The main phrase without what a face and hands do (smiles, a hand to the face)."""
+    return main_phrase(replace(facts, people={k: v for k, v in facts.people.items() if k not in ("smiling", "hands")}))
 
 
 # --- the LSTM narrator -------------------------------------------------------------------------

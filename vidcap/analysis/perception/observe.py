@@ -16,8 +16,8 @@ import numpy as np
 
 from ...timing import timed
 from .motion import global_motion
-from .objects import detect_objects
-from .people import clothes_colour, find_faces, smiles
+from .objects import SEEN, detect_objects
+from .people import HAND_PERSON, clothes_colour, find_faces, find_hands, smiles
 from .setting import COLOUR_SHARES, colour_shares, colour_stats, night_measures, thumbnail_hsv
 from .technical import is_colour_bars
 from .text import colour_text_candidates, read_text, text_candidates, trim_heap
@@ -50,7 +50,9 @@ class FrameObserver:
     object_gap: float = 1.0
     face_gap: float = FACE_GAP
     still_diff: float = STILL_DIFF
-    objects: list = field(default_factory=list)  # [{"time", "boxes": [[class, score, x, y, w, h]], "reused"?}]
+    # [{"time", "boxes": [[class, score, x, y, w, h]], "hands"?: [[x, y, w, h, at face]], "reused"?}]:
+    # hands are looked for where a person box stands HAND_PERSON tall
+    objects: list = field(default_factory=list)
     # Per decoded frame, as packed numbers: a 24-hour film at 24 fps has 2 million frames, which as
     # lists of Python floats would take about 190 MB, and as arrays 32 MB.
     every: dict = field(default_factory=lambda: {"time": array("d"), "luma": array("f"), "spread": array("f")})
@@ -93,11 +95,15 @@ class FrameObserver:
             if fresh:
                 with timed(self.seconds, "objects"):
                     boxes = np.round(detect_objects(image), 3).tolist()
-                self.objects.append({"time": time, "boxes": boxes})
+                look = {"time": time, "boxes": boxes}
+                if any(b[0] == 0 and b[1] >= SEEN and b[5] >= HAND_PERSON for b in boxes):
+                    with timed(self.seconds, "hands"):
+                        look["hands"] = np.round(find_hands(image, self._faces[1]), 3).tolist()
+                self.objects.append(look)
                 if new_shot or not self.thumbnails or time - self.thumbnails[-1][0] >= THUMB_GAP - 1e-6:
                     self.thumbnails.append((time, thumbnail_jpeg(image)))
             else:  # what the last look saw is still there; it is not a new look at where things moved
-                self.objects.append({"time": time, "boxes": self.objects[-1]["boxes"], "reused": True})
+                self.objects.append({**self.objects[-1], "time": time, "reused": True})
         return fresh
 
     def _sample(self, time, image, small, faces, smile):
