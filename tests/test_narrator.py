@@ -106,3 +106,30 @@ def test_a_silent_model_leaves_the_teacher_to_speak(real, monkeypatch):
     silent = describe_video(real["bikes"], Options(), narrator=lstm)
     rules = describe_video(real["bikes"], Options(narrator="rules"))
     assert silent.cues and [c.text for c in silent.cues] == [c.text for c in rules.cues]
+
+
+def test_a_smile_or_a_hand_in_a_long_take_is_an_event_and_its_end_says_nothing():
+    face = {"count": 1, "framing": "close-up", "confidence": 1.0, "facing": True}
+    smiling = {**face, "smiling": True}
+    hand = {**face, "hands": {"count": 1, "at_face": True, "alone": False}}
+    said = narrate(facts(people=face), facts(people=smiling, continues=True), facts(people=face, continues=True),
+                   facts(people=hand, continues=True))
+    assert said == [["A close-up of a person facing the camera."], ["The person smiles."], [],
+                    ["The person raises a hand to the face."]]
+
+
+def test_a_short_shot_is_told_with_less_detail_rather_than_lost():
+    """A 2.4 s close-up before a title card: its whole sentence needs 3.8 s to read, and was
+    lost to the title's cue."""
+    from types import SimpleNamespace
+
+    grin = facts(people={"count": 1, "framing": "close-up", "confidence": 1.0, "facing": True, "smiling": True,
+                         "clothes": "black"})
+    title = facts(text=[{"text": "Caminandes", "kind": "title", "colour": None}])
+    full = "A close-up of a smiling person in a black top facing the camera."
+    assert narrate(grin)[0] == [full]
+    film = SimpleNamespace(info=SimpleNamespace(fps=25.0),
+                           shots=[SimpleNamespace(start=0.0, end=2.4), SimpleNamespace(start=2.4, end=6.4)])
+    said = RulesNarrator().narrate([grin, title], film)[0][0]
+    assert said == "A close-up of a smiling person in a black top."
+    assert len(said) / 17.0 <= 2.4 + 12 / 25.0

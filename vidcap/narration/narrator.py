@@ -17,7 +17,7 @@ from ..errors import VidcapError
 from ..analysis.facts import DARK_BACKDROP, GENERIC_NAMES, ShotFacts, content_words
 from ..analysis.perception.objects import OBJECT_WORDS
 from ..analysis.perception.setting import CITY
-from .cues import DANGLING
+from .cues import DANGLING, ReadabilityRules
 
 GENERIC = set(GENERIC_NAMES.values())  # "a vehicle": not said beside a named object
 
@@ -55,17 +55,21 @@ def definite(phrase: str) -> str:
     return phrase
 
 
-def who(facts: ShotFacts) -> str:
+def who(facts: ShotFacts, detail: int = 3) -> str:
+    """Who is in the shot; `detail` below 3 leaves out, in turn, the backdrop, "facing the camera"
+    and the clothes: a short shot has no time for them all."""
     people = facts.people
     suited = next((c["name"] for c in facts.concepts if c["kind"] == "person"), None)
     framing = people.get("framing")
-    backdrop = f" against {article(colour)} {colour} background" if (colour := facts.colours.get("backdrop")) else ""
-    dressed = f" in {article(people['clothes'])} {people['clothes']} top" if people.get("clothes") and not suited else ""
+    backdrop = f" against {article(colour)} {colour} background" if (colour := facts.colours.get("backdrop")) \
+        and detail >= 3 else ""
+    dressed = f" in {article(people['clothes'])} {people['clothes']} top" \
+        if people.get("clothes") and not suited and detail >= 1 else ""
     smiling = lambda noun: "a smiling " + noun[2:] if people.get("smiling") and noun.startswith("a ") else noun
     hands = people.get("hands") or {}
     to_face = ", a hand to the face" if hands.get("at_face") else ""
     if framing == "close-up":
-        facing = " facing the camera" if people.get("facing") else ""
+        facing = " facing the camera" if people.get("facing") and detail >= 2 else ""
         return f"a close-up of {smiling(suited or ('a person' if facing or dressed else 'a face'))}{dressed}{facing}{backdrop}{to_face}"
     walking = " walking" if people.get("action") == "walking" else ""
     if hands.get("alone"):  # no face: what shows of the person is a hand or two
@@ -79,9 +83,10 @@ def who(facts: ShotFacts) -> str:
     return suited or ""
 
 
-def main_phrase(facts: ShotFacts) -> str:
-    """Setting, who and what in one phrase, e.g. "two people and a car in a street"; "" when unsure."""
-    person = who(facts)
+def main_phrase(facts: ShotFacts, detail: int = 3) -> str:
+    """Setting, who and what in one phrase, e.g. "two people and a car in a street"; "" when unsure.
+    `detail`: as who's."""
+    person = who(facts, detail)
     things = shot_objects(facts)[:2]
     said = {t.split()[-1].rstrip("s") for t in things}
     things += [c["name"] for c in facts.concepts if c["kind"] != "person"
@@ -135,17 +140,37 @@ class RulesNarrator:
 
     def narrate(self, shots: list[ShotFacts], analysis=None) -> list[list[str]]:
         said: list[list[str]] = []
+        rooms = self.rooms(shots, analysis) if analysis is not None else [None] * len(shots)
         for i, facts in enumerate(shots):
             last = last_described(shots[:i], said)
-            sentences = self.describe(facts, shots[:i], said, last)
+            sentences = self.describe(facts, shots[:i], said, last, rooms[i])
             if facts.continues and last is not None and sentences == said[last]:
                 sentences = []  # the same take, nothing new since it was last described
             said.append(sentences)
         return said
 
+    @staticmethod
+    def rooms(shots: list[ShotFacts], analysis) -> list[float]:
+        """Per shot, the seconds a cue of its main sentence may take: those of the run of shots
+        around it that the same words describe (their cues merge into one) and the overrun past
+        the run's last cut."""
+        if not shots:
+            return []
+        phrases = [main_phrase(facts) for facts in shots]
+        overrun = ReadabilityRules.max_overrun_frames / (analysis.info.fps or 25)
+        rooms, first = [], 0
+        for i in range(len(shots) + 1):
+            if i == len(shots) or phrases[i] != phrases[first]:
+                rooms += [analysis.shots[i - 1].end - analysis.shots[first].start + overrun] * (i - first)
+                first = i
+        return rooms
+
     def describe(self, facts: ShotFacts, before: list[ShotFacts], said: list[list[str]],
-                 last: Optional[int]) -> list[str]:
-        """`last`: the shot before this one that was last described (last_described)."""
+                 last: Optional[int], room: Optional[float] = None) -> list[str]:
+        """`last`: the shot before this one that was last described (last_described); `room`:
+        the seconds its cue may take (the shot and the overrun past its cut), if known: a main
+        sentence that cannot be read in them is said with less detail (who), rather than lost
+        to the next shot's cue."""
         if "colour bars" in facts.segments:
             return ["Colour bars."]
         if "fade out" in facts.segments:  # technical.fades: always into black
@@ -162,7 +187,12 @@ class RulesNarrator:
             out.append(f'Title{" " + style if style else ""}: "{" ".join(titles)}"')
         phrase = main_phrase(facts)
         if phrase and not titles:
-            out.append(sentence(self.in_context(phrase, facts, before, said, last)))
+            said_now = sentence(self.in_context(phrase, facts, before, said, last))
+            for detail in (2, 1, 0):
+                if room is None or len(said_now) <= room * ReadabilityRules.max_cps:
+                    break
+                said_now = sentence(self.in_context(main_phrase(facts, detail), facts, before, said, last))
+            out.append(said_now)
         elif not out and facts.lighting == "dark":
             out.append("A dark shot.")
         out += [f'A sign reads "{t}".' for t in quoted(facts, "sign")]
