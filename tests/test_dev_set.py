@@ -103,6 +103,15 @@ def test_what_a_person_wears_is_named_in_its_colour(dev_results):
     assert " top" not in _said(dev_results["testMovie.mp4"]).lower()
 
 
+def test_a_title_that_grows_is_read_twice_and_shown(dev_results):
+    """no_face: the orange title "Caminandes", a name no word list holds, grows over a sky; read
+    from one frame it was not shown (OCR's misreadings are not words either). face_noface cuts
+    to it after a 2.4 s close-up, which is still told."""
+    assert _said(dev_results["no_face.mp4"]) == 'Title in orange on a blue background: "Caminandes"'
+    said = _said(dev_results["face_noface.mov"])
+    assert said.startswith("A close-up of a smiling person") and '"Caminandes"' in said, said
+
+
 def test_a_bird_at_the_lens_is_no_person(dev_results):
     """cockatoo: the bird walks up to the camera; the detector boxed it as a person (and, on the
     same boxes, a bird, a cat or a dog)."""

@@ -450,3 +450,13 @@ def test_hands_count_when_seen_in_two_looks_and_a_third_and_alone_without_a_face
     assert alone == {"count": 2, "at_face": False, "alone": True}
     copies = describe_hands([[at_face]] * 7, faces, reused=[False] + [True] * 6)
     assert copies is None  # one look, copied by a still frame's six after it
+
+
+def test_ocr_keeps_a_second_picture_of_the_text_only_where_it_looks_different():
+    from vidcap.analysis.perception.observe import _best_two
+
+    plain, grown = np.zeros((36, 64), np.float32), np.full((36, 64), 10, np.float32)
+    frame = lambda count, time, thumb: (count, time, None, [], thumb)
+    best, other = _best_two([frame(5, 0.0, plain), frame(9, 0.5, plain), frame(7, 1.0, grown), frame(3, 1.5, grown)], 3.0)
+    assert (best[1], other[1]) == (0.5, 1.0)  # the likeliest, and the likeliest picture unlike it
+    assert len(_best_two([frame(5, 0.0, plain), frame(9, 0.5, plain)], 3.0)) == 1  # a still title: one picture

@@ -4,7 +4,8 @@ without black bars: technical.without_bars), faces, camera motion, colour, colou
 text check, faces only when the frame has changed since the last one analysed and at most once
 a second; objects (a COCO detector) on a sampled frame
 at most every `object_gap` seconds and on each shot's first; and OCR on the frame most likely to
-hold text in each stretch of up to `ocr_window` seconds of a shot, so that reading costs little."""
+hold text in each stretch of up to `ocr_window` seconds of a shot, so that reading costs little
+(and on a second, different-looking one where what it read is not plainly words)."""
 
 import json
 from array import array
@@ -20,7 +21,7 @@ from .objects import SEEN, detect_objects
 from .people import HAND_PERSON, clothes_colour, find_faces, find_hands, smiles
 from .setting import COLOUR_SHARES, colour_shares, colour_stats, night_measures, thumbnail_hsv
 from .technical import is_colour_bars
-from .text import colour_text_candidates, read_text, text_candidates, trim_heap
+from .text import colour_text_candidates, plainly_words, read_text, text_candidates, trim_heap
 
 MOTION_GAP = 3  # frames between the two frames that motion is measured on
 # Sampling by change: a sampled frame that differs from the last one analysed by less than
@@ -134,22 +135,36 @@ class FrameObserver:
         if not self._window:
             self._window = {"start": time}
         # The likeliest frame for each look is read: a frame full of edge-like false candidates
-        # must not hide the one where coloured letters stand.
+        # must not hide the one where coloured letters stand. The likeliest of those that look
+        # different from it is kept too (_best_two).
         for look, boxes in looks.items():
             count = sum(b[4] for b in boxes)
-            if count > self._window.get(look, (0,))[0]:
-                self._window[look] = (count, time, image.copy(), boxes)
+            kept = self._window.get(look, [])
+            if count and (len(kept) < 2 or count > kept[-1][0]):
+                thumbnail = cv2.resize(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), (64, 36),
+                                       interpolation=cv2.INTER_AREA).astype(np.float32)
+                kept = _best_two(kept + [(count, time, None, boxes, thumbnail)], self.still_diff)
+                self._window[look] = [(c, t, image.copy() if i is None else i, b, th) for c, t, i, b, th in kept]
 
     def flush_ocr(self):
-        best = {}
-        for look in ("edges", "colour"):
-            if look in self._window:
-                _, time, image, boxes = self._window[look]
-                best.setdefault(time, (image, []))[1].extend(boxes)
-        for time, (image, boxes) in sorted(best.items(), key=lambda item: item[0]):
-            with timed(self.seconds, "ocr"):
-                self.ocr.append({"time": time, "lines": read_text(image, boxes)})
-                trim_heap()
+        """Reads the window's likeliest frame for text; where a line read there is not plainly
+        words (a name, a rare word, a misreading), the likeliest frame that looks different too:
+        a line read alike in two different pictures of it is shown (text.spelled). A title that
+        grows or moves is read twice; a still one, whose second picture would be the same, once."""
+        for rank in (0, 1):
+            frames = {}
+            for look in ("edges", "colour"):
+                if len(self._window.get(look, [])) > rank:
+                    _, time, image, boxes, _ = self._window[look][rank]
+                    frames.setdefault(time, (image, []))[1].extend(boxes)
+            read = []
+            for time, (image, boxes) in sorted(frames.items(), key=lambda item: item[0]):
+                with timed(self.seconds, "ocr"):
+                    read.append({"time": time, "lines": read_text(image, boxes)})
+                    trim_heap()
+            self.ocr += read
+            if all(plainly_words(line["text"]) for entry in read for line in entry["lines"]):
+                break
         self._window = {}
 
     def arrays(self) -> dict:
@@ -164,6 +179,15 @@ class FrameObserver:
         out["thumb_jpegs"] = np.frombuffer(b"".join(j for _, j in self.thumbnails), np.uint8)
         out["objects"] = np.array(json.dumps(self.objects))
         return out
+
+
+def _best_two(frames: list[tuple], differ: float) -> list[tuple]:
+    """Of a window's candidate frames for OCR, (count, time, image, boxes, 64x36 grey thumbnail),
+    the likeliest to hold text (`count`), then the likeliest of those whose thumbnail differs
+    from its by `differ` grey levels on average: another picture of the text, if any."""
+    ranked = sorted(frames, key=lambda f: -f[0])
+    other = next((f for f in ranked[1:] if float(np.abs(f[4] - ranked[0][4]).mean()) >= differ), None)
+    return ranked[:1] + ([other] if other else [])
 
 
 def thumbnail_jpeg(image: np.ndarray) -> bytes:

@@ -185,16 +185,18 @@ def _same_line(a: str, b: str) -> bool:
 
 
 def best_readings(lines: list[dict]) -> list[dict]:
-    """One reading per line of text, with `reads`: how many readings agreed on it. The
-    recogniser sometimes loses the space between two words or a letter at an edge and never
-    invents one, so the reading with more spaces wins, then the longer, then the surer one."""
+    """One reading per line of text, with `reads`: how many readings agreed on it. The reading
+    with more common words wins (minions' "AB 4.JULI IM KINO" over "AB 4. JULI M KINO"); then,
+    since the recogniser sometimes loses the space between two words or a letter at an edge and
+    never invents one, the one with more spaces, then the longer, then the surer one."""
     best: list[dict] = []
     for line in lines:
         same = next((i for i, b in enumerate(best) if _same_line(b["text"], line["text"])), None)
         if same is None:
             best.append({**line, "reads": 1})
             continue
-        kept = max(best[same], line, key=lambda l: (l["text"].count(" "), len(l["text"]), l["score"]))
+        kept = max(best[same], line, key=lambda l: (common_words(l["text"]), l["text"].count(" "), len(l["text"]),
+                                                    l["score"]))
         best[same] = {**kept, "reads": best[same]["reads"] + 1}
     return best
 
@@ -265,6 +267,25 @@ def spelled(line: dict) -> dict | None:
 
 def is_words(line: dict) -> bool:
     return spelled(line) is not None
+
+
+def _common(word: str) -> bool:
+    """A common word (SPELL_ZIPF) of a language in LANGUAGES, by wordfreq's small lists (25 MB
+    for the seven, where the full lists that spelled() reads take 250 MB): for the checks made
+    during analysis, before the facts."""
+    from wordfreq import zipf_frequency
+
+    return max(zipf_frequency(word.lower(), lang, wordlist="small") for lang in LANGUAGES) >= SPELL_ZIPF
+
+
+def common_words(text: str) -> int:
+    """How many of the words of two letters or more in `text` are common (_common)."""
+    return sum(map(_common, re.findall(r"[^\W\d_]{2,}", text)))
+
+
+def plainly_words(text: str) -> bool:
+    """Whether every word of two letters or more in `text` is common (_common)."""
+    return all(map(_common, re.findall(r"[^\W\d_]{2,}", text)))
 
 
 def word_times(ocr: list[dict]) -> list[float]:
