@@ -329,6 +329,19 @@ def test_ocr_slips_on_common_words_are_set_right():
         assert spelled(line(unshown)) is None, unshown
 
 
+def test_a_line_read_half_revealed_loses_its_cut_word():
+    """trailer_bbb: its opening title, revealed left to right, read once as "Peach Project prese!"
+    ("presents"; "prese" is a word in Italian only). A mended last word is whole; a short line,
+    a common last word or a German line's own words are left as read."""
+    from vidcap.analysis.perception.text import spelled
+
+    line = lambda text: {"text": text, "score": 0.95, "box": [0.28, 0.35, 0.4, 0.08]}
+    assert spelled(line("Peach Project prese!"))["text"] == "Peach Project"
+    assert spelled(line("The Blender Foundatio"))["text"] == "The Blender Foundation"
+    for whole in ["And three rodent pests", "ICH EINFACH 2 AB 4.JULI IM KINO", "Revenge is coming...", "Made with"]:
+        assert spelled(line(whole))["text"] == whole, whole
+
+
 def test_one_measure_of_brightness(described):
     """Review: lighting read the full frame's mean and black/fade detection the small grey
     copy's; now a sampled frame's brightness is the luma that black and fades are found on."""

@@ -262,7 +262,36 @@ def spelled(line: dict) -> dict | None:
         if not ranked or (len(ranked) > 1 and ranked[0][1] - ranked[1][1] < SPELL_MARGIN):
             return None
         text = re.sub(rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])", _in_case_of(ranked[0][0], word), text, count=1)
+    words = re.findall(r"[^\W\d_]{2,}", text)  # as mended
+    if len(words) >= 3 and _cut_short(words[-1], _language(words[:-1])):
+        text = text[:text.rfind(words[-1])].rstrip(" ,;:-")
     return line if text == line["text"] else {**line, "text": text, "read_as": line["text"]}
+
+
+def _language(words: list[str]) -> str:
+    """The language of LANGUAGES in which `words` are likeliest, by their summed Zipf frequencies."""
+    from wordfreq import zipf_frequency
+
+    return max(LANGUAGES, key=lambda lang: sum(zipf_frequency(w.lower(), lang) for w in words))
+
+
+CUT_MARGIN = 2.0  # Zipf: how much commoner than a line's last word a word it begins must be
+
+
+@lru_cache(maxsize=1024)
+def _cut_short(word: str, language: str) -> bool:
+    """Whether a line's last word is the start of a longer word, cut short: rare in the line's
+    language (under SPELL_ZIPF), where a word it begins is CUT_MARGIN commoner. A title revealed
+    from left to right, read half-shown: trailer_bbb's "Peach Project prese!" (presents), whose
+    "prese" is a word only in Italian (Zipf 4.8; English 1.6)."""
+    from wordfreq import top_n_list, zipf_frequency
+
+    word = word.lower()
+    rarity = zipf_frequency(word, language)
+    if len(word) < 3 or rarity >= SPELL_ZIPF:
+        return False
+    return any(w.startswith(word) and len(w) > len(word) and zipf_frequency(w, language) >= rarity + CUT_MARGIN
+               for w in top_n_list(language, 20000))
 
 
 def is_words(line: dict) -> bool:
