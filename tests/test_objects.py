@@ -44,7 +44,11 @@ BIRD = [14, 0.6, 0.3, 0.3, 0.3, 0.4]
     ([look(BALL)] * 4, []),  # too small to trust
     ([look(BIRD)] * 4, []),  # animals need more than 0.6
     ([look([56, 0.55, 0.4, 0.4, 0.3, 0.3]), look()], []),  # one look of two: 0.6 at least
-    ([look([56, 0.45, 0.4, 0.4, 0.3, 0.3])] * 2, ["chair"]),  # every look agrees
+    ([look([56, 0.45, 0.4, 0.4, 0.3, 0.3], [56, 0.42, 0.7, 0.4, 0.3, 0.3])] * 2, ["chair"]),  # every look agrees
+    ([look([56, 0.45, 0.4, 0.4, 0.3, 0.3])] * 2, []),  # ...on one thing: the same misreading each time?
+    ([look([66, 0.43, 0.5, 0.6, 0.3, 0.2])] * 10, []),  # the flies' mesh floor, a keyboard in every look
+    ([look(*[[73, 0.45, 0.05 * k, 0.1, 0.04, 0.2] for k in range(16)])] * 6, ["book"]),  # jwpIntro's shelf
+    ([look([2, 0.45, 0.4, 0.4, 0.3, 0.3])] * 3, ["car"]),  # one blurred car in every look
     ([look([14, 0.55, 0.4, 0.4, 0.3, 0.3])] * 3, []),  # ...but not for animals
     ([look(CAR, CAR, [2, 0.45, 0.6, 0.4, 0.2, 0.2])] * 3, ["car"]),
     ([look([10, 0.58, 0.4, 0.4, 0.1, 0.3])] * 4, []),  # a fire hydrant at bikes' bollard's score
