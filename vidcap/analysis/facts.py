@@ -234,8 +234,7 @@ def shot_text(ocr: list[dict], shot) -> list[dict]:
 def shot_facts(analysis, shot) -> ShotFacts:
     """Everything perception found in one shot."""
     from .perception.motion import describe_camera
-    from .perception.objects import describe_objects, person_is_an_animal
-    from .perception.people import add_bodies, describe_hands, describe_people, smiling, worn_colour
+    from .perception.objects import describe_objects
     from .perception.setting import WATER_CONCEPTS, describe_colours, describe_setting
 
     idx = analysis.frames_in(shot)
@@ -246,36 +245,12 @@ def shot_facts(analysis, shot) -> ShotFacts:
     facts.concepts, facts.kinds = name_concepts(mean) if len(idx) else ([], {})
     water_support = float(mean[[i for i, c in enumerate(table.concepts) if c.name in WATER_CONCEPTS]].sum())
     facts.brightness, facts.lighting = lighting_of(analysis.brightness[idx])
-    facts.people = describe_people(m["faces"], m["face_height"], m["face_turn"])
     facts.camera = describe_camera(m["dx"], m["dy"], m["zoom"], m["moving"])
     held = [o for o in analysis.objects if shot.holds(o["time"])]
     looks = [np.array(o["boxes"], np.float32).reshape(-1, 6) for o in held]
     facts.objects = describe_objects(looks, [o.get("reused", False) for o in held])
-    few_faces = not facts.people.get("count") or facts.people.get("confidence", 0) < 0.5
-    if few_faces and (person_is_an_animal(looks) or any(c["kind"] == "animal" for c in facts.concepts)
-                      and not any(o["name"] in ANIMALS for o in facts.objects)):
-        # BlazeFace sees a face in under half the looks, if any, and either the detector boxes
-        # its person as an animal too, or the classifier sees an animal where the detector sees
-        # a body and no animal: an animal close up or standing up (a cockatoo, a cartoon's
-        # rabbit) taken for a person. A real animal beside a person is detected apart, and keeps
-        # the person.
-        facts.people = describe_people(np.zeros(0), np.zeros(0))
-        facts.objects = [o for o in facts.objects if o["name"] != "person"]
-    if held and facts.people.get("framing") == "person" and facts.people.get("confidence", 0) < 0.5 \
-            and not any(o["name"] == "person" for o in facts.objects):
-        # A face no bigger than a whole person's, in under half the looks, and no body around it
-        # in any look: BlazeFace on something else (the blurred letters of a title over a sky).
-        facts.people = describe_people(np.zeros(0), np.zeros(0))
-    facts.people = add_bodies(facts.people, next((o for o in facts.objects if o["name"] == "person"), None),
-                              facts.camera.get("camera") == "static")
-    if facts.people.get("count") == 1 and facts.people.get("framing") in ("close-up", "person") \
-            and (worn := worn_colour(m["clothes"], m["faces"])):
-        facts.people["clothes"] = worn
-    if facts.people.get("framing") in ("close-up", "person") and smiling(m["smile"]):
-        facts.people["smiling"] = True
-    if facts.people.get("count") and (hands := describe_hands([o.get("hands", []) for o in held], m["faces"],
-                                                                [o.get("reused", False) for o in held])):
-        facts.people["hands"] = hands
+    facts.people, facts.objects = shot_people(m, held, looks, facts.concepts, facts.objects,
+                                              facts.camera.get("camera") == "static")
     facts.text = shot_text(analysis.ocr, shot)
     if len(idx):
         facts.colour_shares = m["colour_shares"].mean(axis=0)
@@ -285,6 +260,42 @@ def shot_facts(analysis, shot) -> ShotFacts:
                                      (m["night_sky"], m["lights"], m["lines"]), facts.people.get("count", 0),
                                      facts.objects)
     return facts
+
+
+def shot_people(m: dict, held: list[dict], looks: list[np.ndarray], concepts: list[dict], objects: list[dict],
+                static: bool) -> tuple[dict, list[dict]]:
+    """Who a shot shows, from its sampled frames' measures (`m`: faces, clothes, smiles), its
+    object looks (`held`, their boxes as `looks`: bodies, hands), the classifier's concepts and
+    the detector's objects; and those objects, less a person found to be something else."""
+    from .perception.objects import person_is_an_animal
+    from .perception.people import add_bodies, describe_hands, describe_people, smiling, worn_colour
+
+    people = describe_people(m["faces"], m["face_height"], m["face_turn"])
+    few_faces = not people.get("count") or people.get("confidence", 0) < 0.5
+    if few_faces and (person_is_an_animal(looks) or any(c["kind"] == "animal" for c in concepts)
+                      and not any(o["name"] in ANIMALS for o in objects)):
+        # BlazeFace sees a face in under half the looks, if any, and either the detector boxes
+        # its person as an animal too, or the classifier sees an animal where the detector sees
+        # a body and no animal: an animal close up or standing up (a cockatoo, a cartoon's
+        # rabbit) taken for a person. A real animal beside a person is detected apart, and keeps
+        # the person.
+        people = describe_people(np.zeros(0), np.zeros(0))
+        objects = [o for o in objects if o["name"] != "person"]
+    elif held and people.get("framing") == "person" and people.get("confidence", 0) < 0.5 \
+            and not any(o["name"] == "person" for o in objects):
+        # A face no bigger than a whole person's, in under half the looks, and no body around it
+        # in any look: BlazeFace on something else (the blurred letters of a title over a sky).
+        people = describe_people(np.zeros(0), np.zeros(0))
+    people = add_bodies(people, next((o for o in objects if o["name"] == "person"), None), static)
+    alone = people.get("count") == 1 and people.get("framing") in ("close-up", "person")
+    if alone and (worn := worn_colour(m["clothes"], m["faces"])):
+        people["clothes"] = worn
+    if people.get("framing") in ("close-up", "person") and smiling(m["smile"]):
+        people["smiling"] = True
+    if people.get("count") and (hands := describe_hands([o.get("hands", []) for o in held], m["faces"],
+                                                        [o.get("reused", False) for o in held])):
+        people["hands"] = hands
+    return people, objects
 
 
 def technical_segments(analysis, shots_facts: list[ShotFacts]) -> list[dict]:
