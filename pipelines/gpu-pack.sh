@@ -37,10 +37,12 @@ for p in manylinux_2_28_x86_64 manylinux_2_27_x86_64 manylinux_2_24_x86_64 manyl
 "$PY" -m pip install -q --no-deps --no-compile --only-binary=:all: --python-version "$PYVER" --implementation cp \
     "${platforms[@]}" --target "$pack/stage/site" "$pack/wheels"/*.whl
 
-# What vidcap never loads: mediapipe's other models (BlazeFace short range is its only one) and
-# wordfreq's word lists beyond vidcap.analysis.perception.text.LANGUAGES.
+# What vidcap never loads: mediapipe's other models (it runs BlazeFace, the face mesh and the
+# light hand models: perception/people.py) and wordfreq's word lists beyond
+# vidcap.analysis.perception.text.LANGUAGES.
 site="$pack/stage/site"
-find "$site/mediapipe/modules" -name "*.tflite" ! -path "*/face_detection/*" -delete
+find "$site/mediapipe/modules" -name "*.tflite" ! -path "*/face_detection/*" ! -name face_landmark.tflite \
+    ! -name palm_detection_lite.tflite ! -name hand_landmark_lite.tflite -delete
 langs=$("$PY" -c "from vidcap.analysis.perception.text import LANGUAGES; print('|'.join(LANGUAGES))")
 find "$site/wordfreq/data" -type f | grep -Ev "/(large|small)_($langs)\.msgpack\.gz$" | xargs rm -f
 rm -rf "$site/bin"
