@@ -133,3 +133,15 @@ def test_a_short_shot_is_told_with_less_detail_rather_than_lost():
     said = RulesNarrator().narrate([grin, title], film)[0][0]
     assert said == "A close-up of a smiling person in a black top."
     assert len(said) / 17.0 <= 2.4 + 12 / 25.0
+
+
+def test_where_and_in_what_light_is_said_once_for_the_shots_that_share_it():
+    """Megamind: three shots at one candlelit table were each "Indoors, ..., in the dark."."""
+    room = dict(setting={"where": "indoors"}, lighting="dark")
+    two = facts(people={"count": 2, "framing": "group", "confidence": 1.0}, **room)
+    face = facts(people={"count": 1, "framing": "close-up", "confidence": 1.0, "facing": True}, **room)
+    street = facts(concepts=[{"name": "a car", "kind": "vehicle", "score": 0.7}],
+                   setting={"where": "outdoors", "place": "a street"})
+    said = narrate(two, face, street, face)
+    assert said == [["Indoors, two people, in the dark."], ["A close-up of a person facing the camera."],
+                    ["A car in a street."], ["Indoors, a close-up of a person facing the camera, in the dark."]]

@@ -83,9 +83,10 @@ def who(facts: ShotFacts, detail: int = 3) -> str:
     return suited or ""
 
 
-def main_phrase(facts: ShotFacts, detail: int = 3) -> str:
+def main_phrase(facts: ShotFacts, detail: int = 3, setting_known: bool = False) -> str:
     """Setting, who and what in one phrase, e.g. "two people and a car in a street"; "" when unsure.
-    `detail`: as who's."""
+    `detail`: as who's; `setting_known`: the shot before said where and in what light (indoors,
+    at night, in the dark), which is not said again."""
     person = who(facts, detail)
     things = shot_objects(facts)[:2]
     said = {t.split()[-1].rstrip("s") for t in things}
@@ -98,13 +99,15 @@ def main_phrase(facts: ShotFacts, detail: int = 3) -> str:
     place = facts.setting.get("place")
     if place and subject:
         phrase = f"{subject} {PLACE_PREPOSITION.get(place, 'in')} {place}"
-    elif subject and facts.setting.get("where") == "indoors":  # setting first, as describers do
+    elif subject and facts.setting.get("where") == "indoors" and not setting_known:  # setting first, as describers do
         phrase = f"indoors, {subject}"
     else:
         phrase = subject or place or ""
-    if phrase and facts.setting.get("time_of_day") == "night":  # describe_setting: dark outdoors is night too
+    if not phrase or setting_known:
+        return phrase
+    if facts.setting.get("time_of_day") == "night":  # describe_setting: dark outdoors is night too
         phrase += ", at night"
-    elif phrase and facts.lighting == "dark":
+    elif facts.lighting == "dark":
         phrase += ", in the dark"
     return phrase
 
@@ -185,13 +188,16 @@ class RulesNarrator:
         if titles:
             style = title_style(facts)
             out.append(f'Title{" " + style if style else ""}: "{" ".join(titles)}"')
-        phrase = main_phrase(facts)
+        # Where and in what light, once: not again for each shot that follows in the same.
+        known = last is not None and _light_and_place(facts) == _light_and_place(before[last])
+        phrase_of = lambda f, detail=3: main_phrase(f, detail, known)
+        phrase = phrase_of(facts)
         if phrase and not titles:
-            said_now = sentence(self.in_context(phrase, facts, before, said, last))
+            said_now = sentence(self.in_context(phrase, facts, before, said, last, phrase_of))
             for detail in (2, 1, 0):
                 if room is None or len(said_now) <= room * ReadabilityRules.max_cps:
                     break
-                said_now = sentence(self.in_context(main_phrase(facts, detail), facts, before, said, last))
+                said_now = sentence(self.in_context(phrase_of(facts, detail), facts, before, said, last, phrase_of))
             out.append(said_now)
         elif not out and facts.lighting == "dark":
             out.append("A dark shot.")
@@ -212,10 +218,12 @@ class RulesNarrator:
             out.append(sentence(still + join_names(colours)))
         return out
 
-    def in_context(self, phrase: str, facts: ShotFacts, before: list[ShotFacts], said, last: Optional[int]) -> str:
+    def in_context(self, phrase: str, facts: ShotFacts, before: list[ShotFacts], said, last: Optional[int],
+                   phrase_of=main_phrase) -> str:
+        """`phrase_of`: how the shots before are put, to compare with `phrase` (main_phrase)."""
         if not before:
             return phrase
-        previous = main_phrase(before[-1] if last is None else before[last])
+        previous = phrase_of(before[-1] if last is None else before[last])
         if phrase == previous:
             return said[last][0].rstrip(".") if last is not None else phrase  # same words: the cues merge
         if facts.continues and last is not None and _still(facts) == _still(before[last]):
@@ -230,12 +238,16 @@ class RulesNarrator:
         if facts.continues:  # the same take, something changed
             return "now " + phrase
         if facts.like_shot is not None and facts.like_shot < len(before) - 1 \
-                and main_phrase(before[facts.like_shot]) == phrase:
+                and phrase_of(before[facts.like_shot]) == phrase:
             return "back to " + definite(phrase)
         place, last_place = facts.setting.get("place"), before[-1].setting.get("place")
         if place and last_place and place != last_place:
             return "a new scene: " + phrase
         return phrase
+
+
+def _light_and_place(facts: ShotFacts) -> tuple:
+    return facts.setting.get("where"), facts.setting.get("place"), facts.setting.get("time_of_day"), facts.lighting
 
 
 def _at_face(people: dict) -> bool:
