@@ -70,7 +70,8 @@ def who(facts: ShotFacts, detail: int = 3) -> str:
     to_face = ", a hand to the face" if hands.get("at_face") else ""
     if framing == "close-up":
         facing = " facing the camera" if people.get("facing") and detail >= 2 else ""
-        return f"a close-up of {smiling(suited or ('a person' if facing or dressed else 'a face'))}{dressed}{facing}{backdrop}{to_face}"
+        noun = suited or ("a person" if facing or dressed else "a face")
+        return f"a close-up of {smiling(noun)}{dressed}{facing}{backdrop}{to_face}"
     walking = " walking" if people.get("action") == "walking" else ""
     if hands.get("alone"):  # no face: what shows of the person is a hand or two
         return ("two hands" if hands["count"] >= 2 else "a hand") + backdrop

@@ -41,8 +41,9 @@ FACE_GAP = 1.0
 THUMB_WIDTH = 192
 THUMB_GAP = 10.0
 
+# Measured per sampled frame; colour_shares is COLOUR_SHARES values a frame, the rest one each.
 SAMPLED = ("faces", "face_height", "face_turn", "dx", "dy", "zoom", "moving", "sky", "green", "water",
-           "night_sky", "lights", "lines", "text_chars", "bars", "clothes", "smile", "colour_shares")  # colour_shares: COLOUR_SHARES values a frame
+           "night_sky", "lights", "lines", "text_chars", "bars", "clothes", "smile", "colour_shares")
 
 
 @dataclass
