@@ -31,7 +31,7 @@ samples: $(VENV)/.installed
 
 subtitles: $(VENV)/.installed
 	$(VENV)/bin/vidcap describe $(VIDEO) -o $(or $(OUT),$(basename $(VIDEO)).srt) $(if $(REPORT),--report) \
-		$(if $(CONTENT),--content $(CONTENT))
+		$(if $(CONTENT),--content $(CONTENT)) $(if $(OVERWRITE),--overwrite)
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -q

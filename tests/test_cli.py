@@ -56,8 +56,8 @@ def test_vtt_by_format_flag(bikes_copy, tmp_path, capsys):
 ])
 def test_bad_video_one_line_error_and_previous_output_kept(clips, tmp_path, capsys, name, message):
     out = tmp_path / "out.srt"
-    out.write_text("previous\n")
-    code, err = run(capsys, "describe", clips.get(name, str(tmp_path / name)), "-o", str(out))
+    out.write_text("previous\n")  # --overwrite: kept all the same, as the run fails before writing
+    code, err = run(capsys, "describe", clips.get(name, str(tmp_path / name)), "-o", str(out), "--overwrite")
     assert code == 1
     assert err.count("\n") == 1 and err.startswith("vidcap: error:") and message in err
     assert out.read_text() == "previous\n"
@@ -84,3 +84,18 @@ def test_console_script_help_and_errors(tmp_path):
     assert bad.returncode == 1 and bad.stderr.strip().count("\n") == 0 and "no such file" in bad.stderr
     usage = subprocess.run([vidcap, "describe"], capture_output=True, text=True)
     assert usage.returncode == 2
+
+
+def test_a_subtitle_file_made_by_hand_is_never_overwritten_unasked(bikes_copy, tmp_path, capsys):
+    """`make subtitles VIDEO=film.mp4` writes film.srt beside the film: where a describer's own
+    film.srt stands there, it is kept and the run stops at once; vidcap's own file, unedited, is
+    replaced on a rerun; --overwrite replaces anything."""
+    out = tmp_path / "bikes.srt"
+    out.write_text("1\n00:00:00,000 --> 00:00:02,000\nA cyclist in traffic, described by hand.\n")
+    code, err = run(capsys, "describe", bikes_copy, "-o", str(out))
+    assert code == 2 and "--overwrite" in err and len(err.strip().splitlines()) == 1, err
+    assert "by hand" in out.read_text()
+    assert run(capsys, "describe", bikes_copy, "-o", str(out), "--overwrite")[0] == 0
+    assert run(capsys, "describe", bikes_copy, "-o", str(out))[0] == 0  # its own output, unedited
+    out.write_text(out.read_text().replace("bicycle", "bike"))  # edited since
+    assert run(capsys, "describe", bikes_copy, "-o", str(out))[0] == 2

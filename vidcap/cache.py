@@ -37,6 +37,29 @@ def _digest(path: str, inode: int, size: int, mtime_ns: int) -> str:
     return h.hexdigest()
 
 
+def _written_record(path: str) -> Path:
+    return cache_dir() / "written" / hashlib.sha256(os.path.abspath(path).encode()).hexdigest()
+
+
+def remember_written(path: str):
+    """Notes the content of an output file vidcap just wrote (best effort: a cache folder that
+    cannot be written only costs --overwrite on the next run)."""
+    record = _written_record(path)
+    try:
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.write_text(file_digest(path))
+    except OSError:
+        pass
+
+
+def written_by_vidcap(path: str) -> bool:
+    """Whether the file at `path` is, unchanged, what vidcap last wrote there."""
+    try:
+        return _written_record(path).read_text() == file_digest(path)
+    except OSError:
+        return False
+
+
 def cache_key(fields: dict) -> str:
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:32]
 

@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     describe.add_argument("--format", choices=FORMATS, help="default: from the output extension")
     describe.add_argument("--report", action="store_true",
                           help="also write the review page (.html) beside the output")
+    describe.add_argument("--overwrite", action="store_true",
+                          help="replace an output file that vidcap did not write, or that was edited since "
+                               "(a subtitle file made by hand); without it, such a file stops the run")
     describe.add_argument("--analysis-workers", type=_positive(int), default=1, metavar="N",
                           help="processes analysing a long film's 10-minute stretches at once (default 1; "
                                "the output is the same whatever N)")
@@ -209,6 +212,9 @@ def run_generate(args):
 
 def run_describe(args):
     from .pipeline import describe_video
+    from .analysis.decode import probe
+    from .batch.batch import UsageError
+    from .cache import remember_written, written_by_vidcap
     from .narration.writers import check_writable, format_for, write_result
 
     output = args.output or os.path.splitext(args.video)[0] + "." + (args.format or "srt")
@@ -217,10 +223,16 @@ def run_describe(args):
     page = os.path.splitext(output)[0] + ".html" if args.report and fmt != "html" else None
     if page:
         check_writable(page)
+    probe(args.video)  # a bad video is told before a file in the way
+    for path in filter(None, (output, page)):
+        if os.path.exists(path) and not args.overwrite and not written_by_vidcap(path):
+            raise UsageError(f"{path}: exists and is not what vidcap last wrote there (made or edited "
+                              "by hand?); pass --overwrite to replace it")
     result = describe_video(args.video, _job_options(args))
-    write_result(result, output, fmt)
-    if page:
-        write_result(result, page, "html")
+    for path, kind in ((output, fmt), (page, "html")):
+        if path:
+            write_result(result, path, kind)
+            remember_written(path)
     shots = result.shot_count
     print(f"{output}: {len(result.cues)} cues over {shots} shot{'' if shots == 1 else 's'}", file=sys.stderr)
 
