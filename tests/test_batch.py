@@ -314,3 +314,17 @@ def test_shards_on_two_nodes_share_one_output_folder(tmp_path, good_clips, capsy
     assert "3 videos: 3 done, 0 failed" in capsys.readouterr().out
     code, err = batch(capsys, src, "-o", out, "--journal-mode", "wal", "--narrator", "rules")
     assert code == 0 and _mode(out / ".vidcap" / "journal.sqlite") == "wal"
+
+
+def test_a_subtitle_file_made_by_hand_in_outdir_is_kept(tmp_path, good_clips, capsys):
+    """`batch films/ -o films/` beside a describer's own one.srt: it is kept, said so, and the
+    run exits 1 (that video has no output of vidcap's); the others are described; --force
+    replaces it."""
+    src = make_folder(tmp_path / "films", good_clips, bad=False)
+    (src / "one.srt").write_text("1\n00:00:00,000 --> 00:00:02,000\nMade by hand.\n")
+    code, err = batch(capsys, src, "-o", src, "--narrator", "rules")
+    assert code == 1 and "kept    one.srt" in err, err
+    assert (src / "one.srt").read_text().endswith("Made by hand.\n")
+    assert (src / "two.srt").exists() and (src / "sub" / "three.srt").exists()
+    assert batch(capsys, src, "-o", src, "--narrator", "rules", "--force")[0] == 0
+    assert "Made by hand." not in (src / "one.srt").read_text()

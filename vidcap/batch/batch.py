@@ -222,15 +222,24 @@ class Plan:
     todo: list[Job]
     done: list[Job]  # done earlier, unchanged
     failed: list[Job]  # failed earlier for good (bad input or out of retries), unchanged
+    kept: list[Job] = field(default_factory=list)  # its output name taken by a file the batch did not write
 
 
-def plan(jobs: list[Job], journal: Journal, outdir: str, retries: int, force: bool) -> Plan:
+def plan(jobs: list[Job], journal: Journal, outdir: str, retries: int, force: bool,
+         known: frozenset = frozenset()) -> Plan:
+    """What to do. A file already in OUTDIR under a video's output name, of which neither the
+    journal nor OUTDIR's other journals (`known`: their outputs; shards') know anything (a
+    subtitle file made by hand, in `batch films/ -o films/`), is kept: only --force replaces it
+    (--rebuild-journal takes such files as the batch's own)."""
     result = Plan([], [], [])
     for job in jobs:
         entry = journal.get(job.output)
         unchanged = (entry is not None and (entry.size, entry.mtime_ns) == identity(job.source)
                      and entry.fingerprint == fingerprint(job))
-        if force or not unchanged:
+        if not force and entry is None and job.output not in known \
+                and os.path.lexists(os.path.join(outdir, job.output)):
+            result.kept.append(job)
+        elif force or not unchanged:
             result.todo.append(job)
         elif entry.status == "done" and os.path.isfile(os.path.join(outdir, job.output)):
             result.done.append(job)
@@ -378,16 +387,22 @@ def _interrupt(signum, frame):
 def _run(jobs, outdir, journal, log, workers, engine_name, address, retries, force) -> int:
     start = time.monotonic()
     stale = remove_stale_temp_files(outdir)
-    work = plan(jobs, journal, outdir, retries, force)
+    others = [path for path in all_journals(outdir) if os.path.abspath(path) != os.path.abspath(journal.path)]
+    known = frozenset(entry.output for path in others for entry in _entries(path))
+    work = plan(jobs, journal, outdir, retries, force, known)
     log("batch_start", outdir=outdir, videos=len(jobs), todo=len(work.todo), unchanged_done=len(work.done),
-        unchanged_failed=len(work.failed), stale_temp_files_removed=stale, engine=engine_name)
+        unchanged_failed=len(work.failed), kept=len(work.kept), stale_temp_files_removed=stale, engine=engine_name)
+    for job in work.kept:
+        log("video_kept", output=job.output, source=job.source)
+        print(f"  kept    {job.output}: a file the batch did not write has its name (--force replaces it)",
+              file=sys.stderr)
     if not work.todo:
         message = (f"{outdir}: nothing to do: {len(work.done)} done and unchanged"
                    + (f", {len(work.failed)} failed and unchanged (fix or replace them, or use --force)"
-                      if work.failed else ""))
+                      if work.failed else "") + (f", {len(work.kept)} kept" if work.kept else ""))
         print(message, file=sys.stderr)
         log("batch_end", done=0, failed=0, seconds=0.0, nothing_to_do=True)
-        return 1 if work.failed else 0
+        return 1 if work.failed or work.kept else 0
 
     from .workers import LocalEngine, RayEngine
 
@@ -432,7 +447,7 @@ def _run(jobs, outdir, journal, log, workers, engine_name, address, retries, for
           f"in {seconds:.0f} s", file=sys.stderr)
     for job, error in failed + [(j, journal.get(j.output).error) for j in work.failed]:
         print(f"  failed  {job.output}: {error}", file=sys.stderr)
-    return 1 if failed or work.failed else 0
+    return 1 if failed or work.failed or work.kept else 0
 
 
 def batch_entries(outdir: str) -> list:
@@ -440,12 +455,15 @@ def batch_entries(outdir: str) -> list:
     paths = all_journals(outdir)
     if not paths:
         raise UsageError(f"{outdir}: no batch journal here (not a vidcap batch output folder)")
-    entries = []
-    for path in paths:
-        journal = Journal(path, readonly=True)
-        entries += journal.entries()
+    return [entry for path in paths for entry in _entries(path)]
+
+
+def _entries(path) -> list:
+    journal = Journal(path, readonly=True)
+    try:
+        return journal.entries()
+    finally:
         journal.close()
-    return entries
 
 
 def status_table(outdir: str) -> str:
