@@ -92,7 +92,7 @@ class FrameObserver:
                     smile = smiles(image, max(faces, key=lambda f: f[3])) if faces else np.nan
                     self._faces = (time, faces, smile)
             self._analysed = (time, thumbnail, self._faces[1], self._faces[2])
-        self._sample(time, image, small, *self._analysed[2:])
+        self._sample(time, image, small, thumbnail, *self._analysed[2:])
         if new_shot or not self.objects or time - self.objects[-1]["time"] >= self.object_gap - 1e-6:
             if fresh:
                 with timed(self.seconds, "objects"):
@@ -108,7 +108,7 @@ class FrameObserver:
                 self.objects.append({**self.objects[-1], "time": time, "reused": True})
         return fresh
 
-    def _sample(self, time, image, small, faces, smile):
+    def _sample(self, time, image, small, thumbnail, faces, smile):
         with timed(self.seconds, "motion"):
             if len(self._recent) > MOTION_GAP:
                 (t0, before), (t1, after) = self._recent[0], self._recent[-1]
@@ -142,8 +142,6 @@ class FrameObserver:
             count = sum(b[4] for b in boxes)
             kept = self._window.get(look, [])
             if count and (len(kept) < 2 or count > kept[-1][0]):
-                thumbnail = cv2.resize(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), (64, 36),
-                                       interpolation=cv2.INTER_AREA).astype(np.float32)
                 kept = _best_two(kept + [(count, time, None, boxes, thumbnail)], self.still_diff)
                 self._window[look] = [(c, t, image.copy() if i is None else i, b, th) for c, t, i, b, th in kept]
 
