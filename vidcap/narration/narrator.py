@@ -55,11 +55,16 @@ def definite(phrase: str) -> str:
     return phrase
 
 
+def suited_name(facts: ShotFacts) -> Optional[str]:
+    """The classifier's name for who is there ("a person in a suit"), if it has one."""
+    return next((c["name"] for c in facts.concepts if c["kind"] == "person"), None)
+
+
 def who(facts: ShotFacts, detail: int = 3) -> str:
     """Who is in the shot; `detail` below 3 leaves out, in turn, the backdrop, "facing the camera"
     and the clothes: a short shot has no time for them all."""
     people = facts.people
-    suited = next((c["name"] for c in facts.concepts if c["kind"] == "person"), None)
+    suited = suited_name(facts)
     framing = people.get("framing")
     backdrop = f" against {article(colour)} {colour} background" if (colour := facts.colours.get("backdrop")) \
         and detail >= 3 else ""
@@ -234,8 +239,7 @@ class RulesNarrator:
             was = before[last].people
             events = (["smiles"] if facts.people.get("smiling") and not was.get("smiling") else []) + \
                 (["raises a hand to the face"] if _at_face(facts.people) and not _at_face(was) else [])
-            suited = next((c["name"] for c in facts.concepts if c["kind"] == "person"), "a person")
-            return definite(suited) + " " + " and ".join(events) if events else said[last][0].rstrip(".")
+            return definite(suited_name(facts) or "a person") + " " + " and ".join(events) if events else said[last][0].rstrip(".")
         if facts.continues:  # the same take, something changed
             return "now " + phrase
         if facts.like_shot is not None and facts.like_shot < len(before) - 1 \

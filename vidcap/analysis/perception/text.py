@@ -201,6 +201,7 @@ def best_readings(lines: list[dict]) -> list[dict]:
     return best
 
 
+WORDS = re.compile(r"[^\W\d_]{2,}")  # the words of a line that a word list can judge: two letters or more
 LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt")  # word lists that wordfreq ships
 MIN_ZIPF = 1.5  # wordfreq's Zipf scale: 1.5 is a word met about 3 times in 100 million
 
@@ -249,7 +250,7 @@ def spelled(line: dict) -> dict | None:
     at all ("18") needs two readings."""
     if line.get("reads", 1) >= 2:
         return line
-    words = re.findall(r"[^\W\d_]{2,}", line["text"])
+    words = WORDS.findall(line["text"])
     if not words:
         return None
     text = line["text"]
@@ -262,7 +263,7 @@ def spelled(line: dict) -> dict | None:
         if not ranked or (len(ranked) > 1 and ranked[0][1] - ranked[1][1] < SPELL_MARGIN):
             return None
         text = re.sub(rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])", _in_case_of(ranked[0][0], word), text, count=1)
-    words = re.findall(r"[^\W\d_]{2,}", text)  # as mended
+    words = WORDS.findall(text)  # as mended
     if len(words) >= 3 and _cut_short(words[-1], _language(words[:-1])):
         text = text[:text.rfind(words[-1])].rstrip(" ,;:-")
     return line if text == line["text"] else {**line, "text": text, "read_as": line["text"]}
@@ -309,12 +310,12 @@ def _common(word: str) -> bool:
 
 def common_words(text: str) -> int:
     """How many of the words of two letters or more in `text` are common (_common)."""
-    return sum(map(_common, re.findall(r"[^\W\d_]{2,}", text)))
+    return sum(map(_common, WORDS.findall(text)))
 
 
 def plainly_words(text: str) -> bool:
     """Whether every word of two letters or more in `text` is common (_common)."""
-    return all(map(_common, re.findall(r"[^\W\d_]{2,}", text)))
+    return all(map(_common, WORDS.findall(text)))
 
 
 def word_times(ocr: list[dict]) -> list[float]:
