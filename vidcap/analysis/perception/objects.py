@@ -198,11 +198,17 @@ def describe_objects(looks: list[np.ndarray], reused: list[bool] | None = None) 
     return sorted(found, key=lambda o: -o["score"])
 
 
-def _overlap(a: np.ndarray, b: np.ndarray) -> float:
-    """Intersection over union of two x, y, w, h boxes."""
+def intersection(a, b) -> float:
+    """The area two x, y, w, h boxes share."""
     w = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
     h = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    return w * h / max(a[2] * a[3] + b[2] * b[3] - w * h, 1e-9)
+    return float(w * h)
+
+
+def _overlap(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over union of two x, y, w, h boxes."""
+    shared = intersection(a, b)
+    return shared / max(a[2] * a[3] + b[2] * b[3] - shared, 1e-9)
 
 
 def person_is_an_animal(looks: list[np.ndarray]) -> bool:

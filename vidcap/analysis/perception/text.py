@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from ..features import cpu_threads
+from .objects import intersection
 
 MIN_SCORE = 0.8
 
@@ -358,8 +359,5 @@ INSIDE = 0.8  # share of a line's box within a longer line's that makes it a pie
 
 def _inside(box: list[float], outer: list[float]) -> float:
     """The share of `box` (x, y, w, h) that lies within `outer`."""
-    x, y, w, h = box
-    ox, oy, ow, oh = outer
-    width = max(0.0, min(x + w, ox + ow) - max(x, ox))
-    height = max(0.0, min(y + h, oy + oh) - max(y, oy))
-    return width * height / (w * h) if w * h > 0 else 0.0
+    area = box[2] * box[3]
+    return intersection(box, outer) / area if area > 0 else 0.0
