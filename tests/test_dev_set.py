@@ -40,11 +40,6 @@ def test_every_clip_gets_a_readable_non_empty_srt(dev_results, sample_results):
         assert [s.content for s in srt.parse(text)] == [c.text for c in result.cues]
 
 
-# False claims of held-out clips, known and not mended (samples/README.md says why): the test
-# fails on any other, and when one of these goes.
-KNOWN_FALSE = {"dance.mp4": ["indoor"]}
-
-
 def test_the_rule_narrator_says_nothing_that_is_not_there(dev_results):
     """Every content word said of a dev clip is in its `present` list (written from its frames):
     the faithfulness of issue 10 measured against the frames, not the facts."""
@@ -53,7 +48,7 @@ def test_the_rule_narrator_says_nothing_that_is_not_there(dev_results):
     clips = json.load(open(os.path.join(DEV, "clips.json")))
     claims = {name: false for name, result in dev_results.items()
               if (false := false_claims(_said(result), clips[name]["present"]))}
-    assert claims == KNOWN_FALSE
+    assert claims == {}
 
 
 def test_no_word_is_said_without_a_fact_behind_it(dev_results, sample_results):

@@ -154,6 +154,25 @@ def test_people_with_nothing_of_the_outdoors_around_them_are_indoors():
     assert describe_setting(nothing, nothing, nothing, {"vehicle": 0.2}, [], "normal", people=1)["where"] != "indoors"
 
 
+def test_under_glare_the_lack_of_sky_does_not_make_a_shot_indoors():
+    """dance: a woman on a sunlit patio under its roof, no sky or vegetation in view, was "Indoors"."""
+    from vidcap.analysis.perception.setting import GLARE_LEVEL, colour_stats, describe_setting, thumbnail_hsv
+
+    room = np.full((360, 640, 3), 150, np.uint8)
+    sunlit = room.copy()
+    sunlit[250:, 100:400] = 250  # a patch of sunlight on the floor
+    lamplit = room.copy()
+    lamplit[250:, 100:400] = GLARE_LEVEL - 15
+    glare = [colour_stats(thumbnail_hsv(frame))[3] for frame in (room, sunlit, lamplit)]
+    assert glare[0] == 0 and glare[1] > 0.2 and glare[2] == 0
+    nothing = np.zeros(3)
+    assert describe_setting(nothing, nothing, nothing, {}, [], "normal", people=1, glare=np.full(3, glare[1]))["where"] == "unknown"
+    assert describe_setting(nothing, nothing, nothing, {}, [], "normal", people=1, glare=np.full(3, glare[2]))["where"] == "indoors"
+    shelf = [{"name": "couch", "count": 1}]
+    assert describe_setting(nothing, nothing, nothing, {}, [], "normal", people=1, objects=shelf,
+                            glare=np.full(3, glare[1]))["where"] == "indoors"
+
+
 def test_a_shelf_of_books_or_a_sofa_is_indoors_whatever_the_wall_colour():
     from vidcap.analysis.perception.setting import describe_setting
 

@@ -258,7 +258,7 @@ def shot_facts(analysis, shot) -> ShotFacts:
     facts.setting = describe_setting(m["sky"], m["green"], m["water"], facts.kinds,
                                      [c["name"] for c in facts.concepts], facts.lighting, water_support,
                                      (m["night_sky"], m["lights"], m["lines"]), facts.people.get("count", 0),
-                                     facts.objects)
+                                     facts.objects, m["glare"])
     return facts
 
 

@@ -43,7 +43,7 @@ THUMB_GAP = 10.0
 
 # Measured per sampled frame; colour_shares is COLOUR_SHARES values a frame, the rest one each.
 SAMPLED = ("faces", "face_height", "face_turn", "dx", "dy", "zoom", "moving", "sky", "green", "water",
-           "night_sky", "lights", "lines", "text_chars", "bars", "clothes", "smile", "colour_shares")
+           "glare", "night_sky", "lights", "lines", "text_chars", "bars", "clothes", "smile", "colour_shares")
 
 
 @dataclass

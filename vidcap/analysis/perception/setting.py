@@ -10,16 +10,23 @@ def thumbnail_hsv(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(cv2.resize(image, (64, 36), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2HSV)
 
 
-def colour_stats(hsv: np.ndarray) -> tuple[float, float, float]:
-    """(sky, green, water) in a thumbnail_hsv(): shares of pixels that look like open sky in the
-    top third, vegetation in the bottom half and water (blue) in the bottom half."""
+def colour_stats(hsv: np.ndarray) -> tuple[float, float, float, float]:
+    """(sky, green, water, glare) in a thumbnail_hsv(): shares of pixels that look like open sky in
+    the top third, vegetation in the bottom half, water (blue) in the bottom half and, in the bottom
+    half too, glare: white burnt out past what a lit room gives (GLARE_LEVEL)."""
     hue, sat, val = hsv[..., 0].astype(int), hsv[..., 1].astype(int), hsv[..., 2].astype(int)
     top, bottom = slice(0, 12), slice(18, 36)
     sky = ((hue[top] >= 90) & (hue[top] <= 130) & (sat[top] > 40) & (val[top] > 120)) | \
           ((sat[top] < 25) & (val[top] > 200))
     green = (hue[bottom] >= 30) & (hue[bottom] <= 85) & (sat[bottom] > 60) & (val[bottom] > 50)
     water = (hue[bottom] >= 90) & (hue[bottom] <= 125) & (sat[bottom] > 70) & (val[bottom] > 60)
-    return float(sky.mean()), float(green.mean()), float(water.mean())
+    glare = (sat[bottom] < 50) & (val[bottom] > GLARE_LEVEL)
+    return float(sky.mean()), float(green.mean()), float(water.mean()), float(glare.mean())
+
+
+# Sunlight on a floor, or daylight through a window, burns white out past this level; lamps in the
+# dev set's rooms and studios do not (measured below, at GLARE).
+GLARE_LEVEL = 235
 
 
 NIGHT_WIDTH = 320  # night_measures reads the frame at this width, so its counts do not depend on size
@@ -118,15 +125,21 @@ NO_OUTDOORS = 0.1  # outdoor evidence below this: no sky, vegetation, water, veh
 FURNISHINGS = {"bed", "couch", "toilet", "tv", "laptop", "microwave", "oven", "toaster", "sink",
                "refrigerator", "keyboard", "mouse", "hair drier", "toothbrush"}
 SHELF_BOOKS = 5
+# The median share of glare (colour_stats) in a shot past which its lack of sky and vegetation
+# no longer makes it indoors: sunlight may be falling on it. Shot medians on the samples and dev
+# set: at most 0.003 on every clip in a room or studio; sunlit patio 0.16 (dance, whose lack of
+# sky had made it "indoors"), daylight through windows 0.07-0.09 (tree, realshort, cockatoo).
+GLARE = 0.05
 
 
 def describe_setting(sky: np.ndarray, green: np.ndarray, water: np.ndarray, kinds: dict,
                      concept_names: list[str], lighting: str, water_support: float = 0.0,
-                     night: tuple = (), people: int = 0, objects: list[dict] = ()) -> dict:
+                     night: tuple = (), people: int = 0, objects: list[dict] = (),
+                     glare: np.ndarray = np.zeros(0)) -> dict:
     """Indoors or outdoors, day or night, and a setting noun where the evidence is clear.
     `water_support` is the classifier's probability mass on WATER_CONCEPTS; `night` holds the
     shot's night_measures per sampled frame; `people` how many people the shot shows; `objects`
-    what the detector named in it (describe_objects)."""
+    what the detector named in it (describe_objects); `glare` colour_stats' per sampled frame."""
     sky, green, water = (float(np.mean(a)) if len(a) else 0.0 for a in (sky, green, water))
     night_sky, lights, lines = (float(np.median(a)) if len(a) else 0.0 for a in night) if len(night) else (0.0,) * 3
     at_night = night_sky >= NIGHT_SKY and lights >= NIGHT_LIGHTS
@@ -154,8 +167,9 @@ def describe_setting(sky: np.ndarray, green: np.ndarray, water: np.ndarray, kind
     # indoors 0.01-0.05 (Megamind, box, cap12, cap13); outdoors 0.64-1.0, in a car 0.21. A plain
     # white or blue backdrop reads as sky (cup 0.86, franck 0.75): those shots are not called indoors.
     # A shelf of books or a sofa in view: indoors, whatever the colours say (jwpIntro's and
-    # testMovie's pale office walls read as 0.17 sky).
-    indoors = place in INDOOR_PLACES or (not outdoors and (furnished or outdoor_evidence < NO_OUTDOORS
+    # testMovie's pale office walls read as 0.17 sky). Under glare the lack of sky proves nothing.
+    sunlit = len(glare) > 0 and float(np.median(glare)) >= GLARE
+    indoors = place in INDOOR_PLACES or (not outdoors and (furnished or outdoor_evidence < NO_OUTDOORS and not sunlit
                                                            and (kinds.get("object", 0) > 0.3 or people > 0)))
     where = "outdoors" if outdoors else "indoors" if indoors else "unknown"
     time_of_day = ("night" if at_night or lighting == "dark" else "day") if where == "outdoors" else "unknown"
