@@ -81,7 +81,7 @@ REFS   ?= samples/references
 .PHONY: train eval bench-train
 
 train: $(VENV)/.installed
-	$(VENV)/bin/vidcap train $(DATA) -o $(MODEL)
+	$(VENV)/bin/vidcap train $(DATA) -o $(MODEL) $(TRAIN_FLAGS)
 
 # The sample references sit apart from their videos; other reference folders hold both.
 eval: $(VENV)/.installed

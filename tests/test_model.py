@@ -144,3 +144,80 @@ def test_grounded_narration_says_only_words_the_facts_back():
         for s in sentences:
             assert set(re.findall(r"[a-z]+", s.lower())) <= allowed
     assert free != grounded
+
+
+def test_videos_of_different_lengths_encoded_together_equal_each_alone():
+    """Training takes several videos' stretches a step (issue 11): padded rows must neither
+    change a video's outputs nor carry the padding into the state handed to its next stretch."""
+    model = tiny_model()
+    videos = [video_inputs(frames=n, seed=n) for n in (40, 17, 29)]
+    rows = [[torch.from_numpy(a) for a in v[:3]] for v in videos]
+    width = max(len(r[0]) for r in rows)
+    padded = [torch.stack([torch.nn.functional.pad(r[k], (0, 0) * (r[k].dim() - 1) + (0, width - len(r[k])))
+                           for r in rows]) for k in range(3)]
+    with torch.no_grad():
+        together, (h, c) = model.encode(*padded, lengths=[len(r[0]) for r in rows])
+        for i, r in enumerate(rows):
+            alone, (h1, c1) = model.encode(*(x[None] for x in r))
+            n = len(r[0])
+            assert torch.allclose(together[i, :n], alone[0], atol=1e-6)
+            assert torch.allclose(h[:, i], h1[:, 0], atol=1e-6) and torch.allclose(c[:, i], c1[:, 0], atol=1e-6)
+            assert not together[i, n:].any()
+
+
+def test_training_steps_over_several_videos_at_once_see_what_one_at_a_time_sees():
+    """loss_steps with 3 videos a step: the same stretches, states and sentences as one video at
+    a time, so its token-weighted loss over an epoch is the same."""
+    from vidcap.learning.train import Example, loss_steps, stretches
+
+    model = tiny_model()
+    index = {w: i for i, w in enumerate(VOCAB)}
+    examples = []
+    for n, seed in ((60, 1), (23, 2), (45, 3), (9, 4)):
+        inputs = video_inputs(frames=n, shots=5, seed=seed)
+        shots = int(inputs[3].max()) + 1
+        targets = [[] if k % 3 == 2 else ["a", "red", "circle"][: 1 + k % 3] for k in range(shots)]
+        examples.append(Example(str(seed), inputs, [[]] * shots, [[]] * shots, targets))
+    assert [len(stretches(e.inputs[3], 16)) for e in examples] != [1] * 4
+
+    def losses(per_step):
+        with torch.no_grad():
+            return [float(l) for l in loss_steps(model, examples, index, 16, torch.device("cpu"), per_step)]
+
+    one, together = losses(1), losses(3)
+    assert len(together) < len(one)
+    # model.loss is a mean over a step's target words: weighed back to sums, the epochs agree
+    total = lambda per_step, steps: sum(l * n for l, n in zip(steps, _words_per_step(examples, 16, per_step)))
+    assert total(3, together) == pytest.approx(total(1, one), rel=1e-5)
+
+
+def test_a_shot_padded_in_a_batch_starts_its_sentence_as_it_would_alone():
+    """The decoder's first state reads the shot's last frame: its own, not the padding after it
+    (training pads shots to the longest; narration decodes one shot at a time)."""
+    model = tiny_model()
+    torch.manual_seed(3)
+    memory = torch.randn(2, 9, 16)
+    mask = torch.arange(9)[None] < torch.tensor([[9], [4]])
+    previous, facts = torch.tensor([[4, 5], [6, 0]]), torch.randn(2, 5)
+    with torch.no_grad():
+        both = model.start(memory * mask[..., None], mask, previous, facts)
+        alone = model.start(memory[1:, :4], mask[1:, :4], previous[1:, :1], facts[1:])
+    assert torch.allclose(both[0][1], alone[0][0], atol=1e-6) and torch.allclose(both[1][1], alone[1][0], atol=1e-6)
+
+
+def _words_per_step(examples, tbptt, per_step):
+    """The target words (EOS included) each step of loss_steps scores, in its order."""
+    from vidcap.learning.train import stretches
+
+    queue, lanes, out = list(examples), [], []
+    while queue or lanes:
+        while queue and len(lanes) < per_step:
+            e = queue.pop(0)
+            lanes.append([e, stretches(e.inputs[3], tbptt)])
+        words = 0
+        for lane in lanes:
+            _, _, shots = lane[1].pop(0)
+            words += sum(len(lane[0].targets[int(lane[0].inputs[3][first])]) + 1 for first, _ in shots)
+        out.append(words)
+        lanes = [lane for lane in lanes if lane[1]]
+    return out

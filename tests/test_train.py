@@ -33,6 +33,13 @@ def test_the_narrator_learns_from_captioned_video(generated, tmp_path):
     assert history[-1]["train_loss"] < history[0]["train_loss"] / 3
 
 
+def test_the_narrator_learns_from_several_videos_a_step(generated, tmp_path):
+    """Four videos' stretches a step (a GPU's way): fewer, wider steps, and it still learns."""
+    metrics = train(generated, str(tmp_path / "model"), epochs=24, val_share=0.25, seed=1, videos_per_step=4,
+                    log=lambda m: None)
+    assert metrics["val_bleu4"] >= 0.3, metrics
+
+
 def test_training_resumes_from_the_last_checkpoint(generated, tmp_path):
     out = str(tmp_path / "model")
     train(generated, out, epochs=1, val_share=0.25, log=lambda m: None)

@@ -121,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--lr", type=_positive(float), default=3e-3)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--sample-fps", type=_positive(float), default=2.0)
+    train.add_argument("--videos-per-step", type=_positive(int), default=1,
+                       help="videos whose next stretches one training step takes together (a GPU wants 32 or more)")
 
     evaluate = sub.add_parser("eval", help="score narrators against reference .srt files")
     evaluate.add_argument("data", help="folder of reference .srt files, each beside its video")
@@ -147,7 +149,7 @@ def run_train(args):
     from .learning.train import train
 
     train(args.data, args.output, epochs=args.epochs, lr=args.lr, seed=args.seed,
-          options=Options(sample_fps=args.sample_fps))
+          options=Options(sample_fps=args.sample_fps), videos_per_step=args.videos_per_step)
 
 
 def run_eval(args):

@@ -6,7 +6,7 @@ import json
 import math
 import os
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -56,34 +56,66 @@ def _padded(rows: list[list[int]], device) -> torch.Tensor:
     return torch.tensor([r + [PAD] * (width - len(r)) for r in rows], device=device)
 
 
-def video_loss_steps(model: Narrator, example: Example, index: dict, tbptt: int, device):
-    """Yield the loss of each stretch of whole shots of about `tbptt` frames; the encoder state
-    flows on between stretches but gradients stop there (truncated BPTT)."""
-    features, facts, starts = (torch.as_tensor(a, dtype=torch.float32, device=device)
-                               for a in example.inputs[:3])
-    shot_ids = example.inputs[3]
+def stretches(shot_ids: np.ndarray, tbptt: int) -> list[tuple[int, int, list[tuple[int, int]]]]:
+    """A video's frames cut into stretches of whole shots of about `tbptt` frames (one shot longer
+    than that is a stretch of its own): (first frame, end frame, [(first, end) of each shot])."""
     bounds = np.flatnonzero(np.r_[True, shot_ids[1:] != shot_ids[:-1], True])
-    state, previous = None, [PAD]
-    first = 0
+    out, first = [], 0
     while first < len(bounds) - 1:
         last = first + 1
         while last < len(bounds) - 1 and bounds[last] - bounds[first] < tbptt:
             last += 1
-        a, b = bounds[first], bounds[last]
-        out, state = model.encode(features[None, a:b], facts[None, a:b], starts[None, a:b], state)
-        memories, previous_rows, shot_facts, targets = [], [], [], []
-        for k in range(first, last):
-            shot = int(shot_ids[bounds[k]])
-            # Shots the reference leaves silent are trained too (BOS EOS), so the model learns
-            # to say nothing rather than repeat what it said most often.
-            memories.append(out[0, bounds[k] - a: bounds[k + 1] - a])
-            previous_rows.append(previous)
-            shot_facts.append(facts[bounds[k]])
-            targets.append(ids(example.targets[shot], index))
-            if example.targets[shot]:
-                previous = [index.get(w, UNK) for w in example.targets[shot]]
-        state = tuple(s.detach() for s in state)
+        out.append((int(bounds[first]), int(bounds[last]),
+                    [(int(bounds[k]), int(bounds[k + 1])) for k in range(first, last)]))
         first = last
+    return out
+
+
+@dataclass
+class _Lane:
+    """One video being trained on, stretch after stretch, in one row of a batch."""
+    example: Example
+    inputs: tuple  # its features, facts and shot starts as tensors
+    left: list  # stretches() still to go
+    state: tuple | None = None  # the encoder's (h, c) at the end of its last stretch
+    previous: list = field(default_factory=lambda: [PAD])  # the words of its last cue
+
+
+def loss_steps(model: Narrator, examples: list[Example], index: dict, tbptt: int, device, per_step: int = 1):
+    """Yield one loss per step: the next stretch of each of `per_step` videos at once, their
+    encoder states flowing on between stretches (truncated BPTT: gradients stop there), the
+    sentences of all their shots decoded together. A video that ends gives its row to the next;
+    the last steps are narrower. With per_step=1, video after video, stretch by stretch."""
+    queue, lanes = list(examples), []
+    while queue or lanes:
+        while queue and len(lanes) < per_step:
+            example = queue.pop(0)
+            lanes.append(_Lane(example, tuple(torch.as_tensor(a, dtype=torch.float32, device=device)
+                                              for a in example.inputs[:3]),
+                               stretches(example.inputs[3], tbptt)))
+        now = [lane.left.pop(0) for lane in lanes]
+        lengths = [b - a for a, b, _ in now]
+        width = max(lengths)
+        rows = [[torch.nn.functional.pad(x[a:b], (0, 0) * (x.dim() - 1) + (0, width - (b - a)))
+                 for x in lane.inputs] for lane, (a, b, _) in zip(lanes, now)]
+        features, facts, starts = (torch.stack([row[k] for row in rows]) for k in range(3))
+        states = [lane.state or (torch.zeros(1, model.dims.n_hidden, device=device),) * 2 for lane in lanes]
+        state = tuple(torch.stack([s[k] for s in states], dim=1) for k in range(2))
+        out, state = model.encode(features, facts, starts, state, lengths if len(lanes) > 1 else None)
+        memories, previous_rows, shot_facts, targets = [], [], [], []
+        for row, (lane, (a, _, shots)) in enumerate(zip(lanes, now)):
+            lane.state = tuple(s[:, row].detach() for s in state)
+            for first, end in shots:
+                shot = int(lane.example.inputs[3][first])
+                # Shots the reference leaves silent are trained too (BOS EOS), so the model learns
+                # to say nothing rather than repeat what it said most often.
+                memories.append(out[row, first - a: end - a])
+                previous_rows.append(lane.previous)
+                shot_facts.append(facts[row, first - a])
+                targets.append(ids(lane.example.targets[shot], index))
+                if lane.example.targets[shot]:
+                    lane.previous = [index.get(w, UNK) for w in lane.example.targets[shot]]
+        lanes = [lane for lane in lanes if lane.left]
         length = max(m.shape[0] for m in memories)
         memory = torch.stack([torch.nn.functional.pad(m, (0, 0, 0, length - m.shape[0])) for m in memories])
         mask = torch.stack([torch.arange(length, device=device) < m.shape[0] for m in memories])
@@ -132,7 +164,10 @@ def _load_optimizer(optimizer, folder: str):
 
 
 def train(data: str, out: str, epochs: int = 30, lr: float = 3e-3, seed: int = 0, val_share: float = 0.1,
-          tbptt: int = 128, options: Options = Options(), dims: dict | None = None, log=print) -> dict:
+          tbptt: int = 128, options: Options = Options(), dims: dict | None = None, videos_per_step: int = 1,
+          log=print) -> dict:
+    """`videos_per_step`: how many videos' stretches one optimiser step takes together
+    (loss_steps); more keep a GPU busy."""
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -163,13 +198,13 @@ def train(data: str, out: str, epochs: int = 30, lr: float = 3e-3, seed: int = 0
             group["lr"] = lr * 0.5 * (1 + math.cos(math.pi * (epoch - 1) / epochs))
         total, steps = 0.0, 0
         random.Random(seed + epoch).shuffle(training)
-        for example in tqdm(training, desc=f"epoch {epoch}/{epochs}", leave=False, disable=None):
-            for loss in video_loss_steps(model, example, index, tbptt, device):
-                optimizer.zero_grad()
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                optimizer.step()
-                total, steps = total + loss.item(), steps + 1
+        for loss in tqdm(loss_steps(model, training, index, tbptt, device, videos_per_step),
+                         desc=f"epoch {epoch}/{epochs}", leave=False, disable=None):
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            total, steps = total + loss.item(), steps + 1
         model.eval()
         metrics = {"epoch": epoch, "train_loss": round(total / max(steps, 1), 4),
                    **({f"val_{k}": v for k, v in validate(narrator, val).items()} if val else {})}

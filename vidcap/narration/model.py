@@ -47,18 +47,27 @@ class Narrator(nn.Module):
         self.out = nn.Linear(2 * h + dims.n_facts, dims.n_vocab)
 
     def encode(self, features: torch.Tensor, facts: torch.Tensor, shot_starts: torch.Tensor,
-               state: Optional[State] = None) -> tuple[torch.Tensor, State]:
+               state: Optional[State] = None, lengths: Optional[list[int]] = None) -> tuple[torch.Tensor, State]:
         """Frames (B, T, n_features), their shot's facts (B, T, n_facts) and a 1 where a shot
-        begins (B, T) -> encoder outputs (B, T, H) and the state to hand to the next chunk."""
+        begins (B, T) -> encoder outputs (B, T, H) and the state to hand to the next chunk.
+        `lengths`: each row's frames, where rows of different lengths are padded to T; the state
+        handed on is then each row's at its own last frame, and outputs past it are zeros."""
         x = self.frame_in(torch.cat([features, facts, shot_starts.unsqueeze(-1)], dim=-1))
-        return self.encoder(x, state)
+        if lengths is None:
+            return self.encoder(x, state)
+        packed = nn.utils.rnn.pack_padded_sequence(x, torch.as_tensor(lengths, device="cpu"), batch_first=True,
+                                                   enforce_sorted=False)
+        out, state = self.encoder(packed, state)
+        return nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])[0], state
 
     def start(self, memory: torch.Tensor, mask: torch.Tensor, previous: torch.Tensor,
               facts: torch.Tensor) -> State:
         """Decoder state from a shot's encoder outputs (B, S, H) (mask (B, S)), the previous
         cue's words (B, L) and the shot's facts (B, n_facts)."""
         m = mask.unsqueeze(-1).float()
-        summary = torch.cat([(memory * m).sum(1) / m.sum(1).clamp(min=1), memory[:, -1]], dim=-1)
+        # each shot's own last frame: in training, shorter shots are padded to the longest
+        last = memory[torch.arange(memory.shape[0], device=memory.device), (mask.sum(1) - 1).clamp(min=0)]
+        summary = torch.cat([(memory * m).sum(1) / m.sum(1).clamp(min=1), last], dim=-1)
         words = (previous != PAD).unsqueeze(-1).float()
         said = (self.embed(previous) * words).sum(1) / words.sum(1).clamp(min=1)
         h, c = torch.tanh(self.init(torch.cat([summary, said, facts], -1))).chunk(2, -1)
