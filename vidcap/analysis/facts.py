@@ -99,6 +99,16 @@ def content_words(text: str) -> list[str]:
 GENERIC_NAMES = {"animal": "an animal", "vehicle": "a vehicle", "person": "a person", "food": "food"}
 
 
+SURE_CAMERA = 0.6  # the confidence (motion.describe_camera) from which a camera move is said
+
+
+def sure_camera_move(camera: dict) -> Optional[str]:
+    """The camera's move ("pan left") when one was measured with SURE_CAMERA confidence."""
+    if camera.get("camera") not in (None, "unknown", "static") and camera.get("confidence", 0) >= SURE_CAMERA:
+        return camera["camera"]
+    return None
+
+
 @dataclass
 class ShotFacts:
     concepts: list[dict] = field(default_factory=list)  # [{"name", "kind", "score"}], best first
@@ -140,8 +150,9 @@ class ShotFacts:
             said.append(self.people["action"] + " walk")
         for found in self.objects:
             said.append(found["name"] + " two three several " + " ".join(OBJECT_WORDS.get(found["name"], ())))
-        if self.camera.get("camera") not in (None, "unknown", "static"):  # "the camera" only when it moves
-            said.append("camera " + self.camera["camera"] + " pans tilts zooms")
+        if moved := sure_camera_move(self.camera):  # "the camera" only when it moves
+            verb, direction = moved.split()
+            said.append(f"camera {verb} {verb}s {direction}")
         if self.camera.get("camera") == "static":
             said.append("still view")
         if self.camera.get("subject_moving"):

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 
-DANGLING = {"a", "an", "the", "and", "or", "of", "with", "by", "at", "to", "from", "through"}  # cannot end a sentence
+# Words that cannot end a sentence ("in" can: "The camera zooms in.")
+DANGLING = {"a", "an", "the", "and", "or", "of", "with", "by", "at", "to", "from", "through", "on", "into",
+            "onto", "over", "under", "near", "beside", "behind", "against", "mostly"}
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Optional
 import numpy as np
 
 from ..errors import VidcapError
-from ..analysis.facts import DARK_BACKDROP, GENERIC_NAMES, ShotFacts, content_words
+from ..analysis.facts import DARK_BACKDROP, GENERIC_NAMES, ShotFacts, content_words, sure_camera_move
 from ..analysis.perception.objects import OBJECT_WORDS
 from ..analysis.perception.setting import CITY
 from .cues import DANGLING, ReadabilityRules
@@ -210,8 +210,8 @@ class RulesNarrator:
         out += [f'A sign reads "{t}".' for t in quoted(facts, "sign")]
         out += [f'A caption reads "{t}".' for t in quoted(facts, "caption")]
         camera = facts.camera
-        if camera.get("camera") not in (None, "unknown", "static") and camera.get("confidence", 0) >= 0.6:
-            verb, direction = camera["camera"].split()
+        if moved := sure_camera_move(camera):
+            verb, direction = moved.split()
             out.append(f"The camera {verb}s {direction}.")
         elif camera.get("camera") == "static" and camera.get("subject_moving") and not out:
             out.append("Something moves through the frame.")
@@ -325,7 +325,8 @@ def detokenize(tokens: list[str], texts: list[str], objects: tuple[str, ...] | l
             text = re.sub(r'" / "', " / ", text)
             # A text sentence needs its text: "Title:." or "A sign reads." without it is false.
             says_text = words[-2:-1] == [":"] or bool({"reads", "read"} & set(words))
-            broken = len(words) < 2 or words[-2] in DANGLING  # "A person in a."
+            # "A person in a.", "An animal on.", "An an animal."
+            broken = len(words) < 2 or words[-2] in DANGLING or any(a == b for a, b in zip(words, words[1:]))
             if not missing and not broken and (not says_text or '"' in text):
                 sentences.append(text)
             words, missing = [], False
