@@ -1,6 +1,7 @@
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import sqlite3
@@ -326,5 +327,14 @@ def test_a_subtitle_file_made_by_hand_in_outdir_is_kept(tmp_path, good_clips, ca
     assert code == 1 and "kept    one.srt" in err, err
     assert (src / "one.srt").read_text().endswith("Made by hand.\n")
     assert (src / "two.srt").exists() and (src / "sub" / "three.srt").exists()
+    main(["status", str(src)])  # the journal says so too, and the batch's page
+    table = capsys.readouterr().out
+    assert "3 videos: 2 done, 0 failed, 0 running or interrupted, 1 kept" in table
+    assert re.search(r"one\.srt\s+kept .*--force replaces it", table), table
+    main(["report", str(src)])
+    capsys.readouterr()
+    assert '<tr class="video kept">' in (src / "report.html").read_text()
+    code, err = batch(capsys, src, "-o", src, "--narrator", "rules")  # kept again: the journal knows it now
+    assert code == 1 and "kept    one.srt" in err and (src / "one.srt").read_text().endswith("Made by hand.\n")
     assert batch(capsys, src, "-o", src, "--narrator", "rules", "--force")[0] == 0
     assert "Made by hand." not in (src / "one.srt").read_text()

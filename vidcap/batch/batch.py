@@ -225,19 +225,22 @@ class Plan:
     kept: list[Job] = field(default_factory=list)  # its output name taken by a file the batch did not write
 
 
+KEPT = "a file the batch did not write has its name (--force replaces it)"
+
+
 def plan(jobs: list[Job], journal: Journal, outdir: str, retries: int, force: bool,
          known: frozenset = frozenset()) -> Plan:
     """What to do. A file already in OUTDIR under a video's output name, of which neither the
     journal nor OUTDIR's other journals (`known`: their outputs; shards') know anything (a
-    subtitle file made by hand, in `batch films/ -o films/`), is kept: only --force replaces it
-    (--rebuild-journal takes such files as the batch's own)."""
+    subtitle file made by hand, in `batch films/ -o films/`), is kept, and so is one the journal
+    has kept before: only --force replaces it (--rebuild-journal takes such files as the batch's own)."""
     result = Plan([], [], [])
     for job in jobs:
         entry = journal.get(job.output)
         unchanged = (entry is not None and (entry.size, entry.mtime_ns) == identity(job.source)
                      and entry.fingerprint == fingerprint(job))
-        if not force and entry is None and job.output not in known \
-                and os.path.lexists(os.path.join(outdir, job.output)):
+        not_ours = entry.status == "kept" if entry is not None else job.output not in known
+        if not force and not_ours and os.path.lexists(os.path.join(outdir, job.output)):
             result.kept.append(job)
         elif force or not unchanged:
             result.todo.append(job)
@@ -388,14 +391,14 @@ def _run(jobs, outdir, journal, log, workers, engine_name, address, retries, for
     start = time.monotonic()
     stale = remove_stale_temp_files(outdir)
     others = [path for path in all_journals(outdir) if os.path.abspath(path) != os.path.abspath(journal.path)]
-    known = frozenset(entry.output for path in others for entry in _entries(path))
+    known = frozenset(entry.output for path in others for entry in _entries(path) if entry.status != "kept")
     work = plan(jobs, journal, outdir, retries, force, known)
     log("batch_start", outdir=outdir, videos=len(jobs), todo=len(work.todo), unchanged_done=len(work.done),
         unchanged_failed=len(work.failed), kept=len(work.kept), stale_temp_files_removed=stale, engine=engine_name)
     for job in work.kept:
+        journal.kept(job.output, job.source, KEPT)
         log("video_kept", output=job.output, source=job.source)
-        print(f"  kept    {job.output}: a file the batch did not write has its name (--force replaces it)",
-              file=sys.stderr)
+        print(f"  kept    {job.output}: {KEPT}", file=sys.stderr)
     if not work.todo:
         message = (f"{outdir}: nothing to do: {len(work.done)} done and unchanged"
                    + (f", {len(work.failed)} failed and unchanged (fix or replace them, or use --force)"
@@ -469,11 +472,11 @@ def _entries(path) -> list:
 def status_table(outdir: str) -> str:
     """The journal(s) of OUTDIR as a summary and one row per video."""
     entries = batch_entries(outdir)
-    counts = {s: sum(e.status == s for e in entries) for s in ("done", "failed", "running")}
+    counts = {s: sum(e.status == s for e in entries) for s in ("done", "failed", "running", "kept")}
     video = sum(e.duration or 0 for e in entries if e.status == "done")
     work = sum(e.seconds or 0 for e in entries if e.status == "done")
     lines = [f"{outdir}: {len(entries)} videos: {counts['done']} done, {counts['failed']} failed, "
-             f"{counts['running']} running or interrupted"]
+             f"{counts['running']} running or interrupted" + (f", {counts['kept']} kept" if counts["kept"] else "")]
     if work:
         lines.append(f"described {video / 60:.1f} min of video in {work / 60:.1f} min of worker time "
                      f"({video / work:.1f}x realtime per worker)")

@@ -22,7 +22,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS videos (
     output TEXT PRIMARY KEY,       -- path relative to OUTDIR
     source TEXT NOT NULL,          -- absolute input path
-    status TEXT NOT NULL,          -- running, done or failed
+    status TEXT NOT NULL,          -- running, done, failed or kept (a file the batch did not write has its name)
     attempts INTEGER NOT NULL DEFAULT 0,
     failures INTEGER NOT NULL DEFAULT 0,
     error TEXT,
@@ -239,6 +239,14 @@ class Journal:
                 """UPDATE videos SET status = 'failed', error = ?, permanent = ?,
                        failures = failures + 1, finished = ?, seconds = ? WHERE output = ?""",
                 (as_text(error), int(permanent), time.time(), seconds, as_text(output)))
+
+    def kept(self, output: str, source: str, reason: str):
+        with self.db:
+            self.db.execute(
+                """INSERT INTO videos (output, source, status, error) VALUES (?, ?, 'kept', ?)
+                   ON CONFLICT(output) DO UPDATE SET source = excluded.source, status = 'kept',
+                       error = excluded.error""",
+                (as_text(output), as_text(source), as_text(reason)))
 
     def close(self):
         self.db.close()

@@ -133,5 +133,5 @@ def batch_page(outdir: str, page: str) -> str:
                        "seconds": f"{e.seconds:.1f}" if e.seconds else "",
                        "link": file_url(link, page) if link else None,
                        "is_page": link == own_page})
-    counts = {s: sum(v["status"] == s for v in videos) for s in ("done", "failed", "running")}
+    counts = {s: sum(v["status"] == s for v in videos) for s in ("done", "failed", "running", "kept")}
     return _templates().get_template("batch.html").render(outdir=outdir, videos=videos, counts=counts)
