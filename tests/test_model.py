@@ -115,6 +115,14 @@ def test_only_the_camera_move_measured_and_sure_backs_camera_words():
     assert not set(content_words("camera tilts")) & ShotFacts(camera={"camera": "tilt down", "confidence": 0.5}).words()
 
 
+def test_a_line_backs_its_own_kind_of_text_only():
+    """A retrained model said "A sign reads "Caminandes"" of a title: any line had backed all three kinds."""
+    from vidcap.analysis.facts import ShotFacts, content_words
+
+    words = ShotFacts(text=[{"text": "Caminandes", "kind": "title", "score": 0.9, "box": [0, 0, 1, 1]}]).words()
+    assert set(content_words("Title reads Caminandes")) <= words and not set(content_words("sign caption")) & words
+
+
 def test_credits_quote_several_lines():
     """The teacher's credits sentence quotes two lines joined by " / "; tokenize dropped them."""
     lines = ["Anna Kowalski", "John Berg"]
