@@ -184,3 +184,23 @@ def test_the_bench_film_scores_the_dev_clips_it_holds(tmp_path):
     scores = dev_scores_in_film(str(film), cues)
     assert scores["clips"] == 1 and scores["recall"] == 1.0  # its first appearance names all four concepts
     assert len(scores["false_claims"]) == 1 and "dev/cityCC0.mpg: dog, grass" in scores["false_claims"][0]
+
+
+def test_a_long_bench_film_repeats_the_base_film_without_reencoding(tmp_path):
+    """bench --minutes 120: the 10-minute film's packets copied end to end, its clips placed again
+    in each copy."""
+    import json
+
+    from vidcap.analysis.decode import probe
+    from vidcap.bench.film import repeated_film
+    from vidcap.learning.synth import make_cuts_video
+
+    base = tmp_path / "base.mp4"
+    make_cuts_video(str(base), [1.0, 1.0], fps=24)
+    (tmp_path / "base.mp4.clips.json").write_text(json.dumps([
+        {"clip": "dev/a.mp4", "start": 0.0, "end": 1.0}, {"clip": "b.mp4", "start": 1.0, "end": 2.0}]))
+    film = repeated_film(str(base), str(tmp_path), 5 / 60)
+    assert probe(film).duration == pytest.approx(6.0, abs=0.1)
+    parts = json.load(open(film + ".clips.json"))
+    assert [(p["clip"], p["start"]) for p in parts][-2:] == [("dev/a.mp4", 4.0), ("b.mp4", 5.0)] and len(parts) == 6
+    assert os.path.getsize(film) == pytest.approx(3 * os.path.getsize(base), rel=0.1)

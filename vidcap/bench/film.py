@@ -34,11 +34,17 @@ def bench_video(folder: str, minutes: float, size: str = "1280x720") -> str:
     return path
 
 
+BASE_MINUTES = 10  # longer films repeat this one (memory over length: --minutes 120)
+
+
 def real_film(folder: str, minutes: float, samples: str = "samples") -> str:
     """The real clips, each scaled and padded to 1280x720 at 24 fps, joined in a fixed order and
-    repeated until the film is `minutes` long; beside it, PATH.clips.json: where each clip lies in it."""
+    repeated until the film is `minutes` long; beside it, PATH.clips.json: where each clip lies in it.
+    Past BASE_MINUTES, the BASE_MINUTES film repeated (repeated_film)."""
     from ..analysis.decode import probe
 
+    if minutes > BASE_MINUTES:
+        return repeated_film(real_film(folder, BASE_MINUTES, samples), folder, minutes)
     path = os.path.join(folder, f"real-{minutes:g}min-720p.mp4")
     if os.path.exists(path) and os.path.exists(path + ".clips.json"):
         return path
@@ -68,6 +74,32 @@ def real_film(folder: str, minutes: float, samples: str = "samples") -> str:
     with open(path + ".clips.json", "w") as f:
         json.dump([{"clip": os.path.relpath(c, samples), "start": round(t, 3), "end": round(t + n, 3)}
                    for c, t, n in zip(chosen, starts, lengths)], f, indent=1)
+    os.replace(path + ".part.mp4", path)
+    return path
+
+
+def repeated_film(base: str, folder: str, minutes: float) -> str:
+    """`base` joined to itself, its packets copied (no re-encoding: a 2-hour film in seconds, where
+    encoding one from the clips takes an hour on 2 cores), until at least `minutes` long; with
+    its PATH.clips.json."""
+    from ..analysis.decode import probe
+
+    path = os.path.join(folder, f"real-{minutes:g}min-720p.mp4")
+    if os.path.exists(path) and os.path.exists(path + ".clips.json"):
+        return path
+    length = probe(base).duration
+    copies = max(1, -(-round(minutes * 60) // round(length)))
+    listing = path + ".list.txt"
+    with open(listing, "w") as f:
+        f.writelines(f"file '{os.path.abspath(base)}'\n" for _ in range(copies))
+    print(f"joining {copies} copies of {base} into {path} ({copies * length / 60:.1f} min)...", flush=True)
+    subprocess.run([ffmpeg_exe(), "-nostdin", "-v", "error", "-f", "concat", "-safe", "0", "-i", listing,
+                    "-c", "copy", "-y", path + ".part.mp4"], check=True)
+    os.remove(listing)
+    parts = json.load(open(base + ".clips.json"))
+    with open(path + ".clips.json", "w") as f:
+        json.dump([{**p, "start": round(p["start"] + k * length, 3), "end": round(p["end"] + k * length, 3)}
+                   for k in range(copies) for p in parts], f, indent=1)
     os.replace(path + ".part.mp4", path)
     return path
 
