@@ -18,12 +18,13 @@ from .analysis.facts import ShotFacts, all_facts, concept_table
 from .analysis.features import DEFAULT_ENCODER, Encoder, FeatureSpool, FrameRows, cpu_cores, load_encoder, set_threads
 from .narration.narrator import DEFAULT_NARRATOR, get_narrator
 from .analysis.perception.observe import STILL_DIFF, FrameObserver, split_thumbnails
+from .analysis.perception.setting import window_mass
 from .analysis.perception.technical import black_segments, fades, without_bars
 from .analysis.perception.text import text_onset, word_times
 from .analysis.shots import Shot, ShotDetector, ShotSettings, parts, shrink, split_at, start_fades
 from .timing import timed
 
-ANALYSIS_VERSION = 30  # bump when what analyse() stores changes
+ANALYSIS_VERSION = 31  # bump when what analyse() stores changes
 SEGMENT_SECONDS = 600.0
 SHORTEST = 0.001  # seconds: a video whose frames span less has no time to hold a subtitle
 SMALL_WIDTH = 256  # every decoded frame is shrunk to this width for luma, motion and the change check
@@ -53,8 +54,8 @@ class Options:
 class Analysis:
     """What one decode pass yields: shots (a long take as its parts: shots.parts); per sampled
     frame its time, CNN features, ImageNet concept scores (facts.concept_table), mean luma and the
-    perception measurements (`measures`, also holding
-    per-decoded-frame luma as `every_*`); what OCR read; and the objects detected on some of the
+    perception measurements (`measures`, also holding the classifier's mass on window classes as
+    `window`, and per-decoded-frame luma as `every_*`); what OCR read; and the objects detected on some of the
     sampled frames (perception.observe)."""
     info: VideoInfo
     duration: float
@@ -178,7 +179,7 @@ def _analyse_stretch(info: VideoInfo, options: Options, encoder: Encoder, spool:
     detector = ShotDetector(info.fps, options.shots)
     observer = FrameObserver(still_diff=options.still_diff)
     table = concept_table()
-    times, brightness, concepts, batch = [], [], [], []
+    times, brightness, concepts, windows, batch = [], [], [], [], []
     source, encoded = [], 0  # per sampled frame, the row of the CNN's output it takes (a still frame: the last one's)
 
     def flush():
@@ -188,6 +189,7 @@ def _analyse_stretch(info: VideoInfo, options: Options, encoder: Encoder, spool:
             spool.append(f)
             # concept scores rather than 1,000 class probabilities: 6 MB for 2 hours, not 58
             concepts.append(table.scores(p).astype(np.float16))
+            windows.append(window_mass(p).astype(np.float16))
             batch.clear()
 
     next_sample, last_time = 0.0, start
@@ -227,6 +229,7 @@ def _analyse_stretch(info: VideoInfo, options: Options, encoder: Encoder, spool:
     flush()
     detector.finish(last_time + 1.0 / info.fps)
     arrays = {"times": np.array(times), "concepts": _rows(concepts, source, len(table.concepts)),
+              "window": _rows(windows, source, 1)[:, 0],
               "brightness": np.array(brightness, np.float32), **observer.arrays()}
     return {"arrays": arrays, "source": np.array(source, np.int64), "encoded": encoded, "width": encoder.feature_dim,
             "cuts": [c for c in detector.cuts if c >= start - 1e-6], "last_time": last_time,

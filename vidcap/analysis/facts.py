@@ -246,7 +246,7 @@ def shot_facts(analysis, shot) -> ShotFacts:
     """Everything perception found in one shot."""
     from .perception.motion import describe_camera
     from .perception.objects import describe_objects
-    from .perception.setting import WATER_CONCEPTS, describe_colours, describe_setting
+    from .perception.setting import GLARE, WATER_CONCEPTS, WINDOW_SUPPORT, describe_colours, describe_setting
 
     idx = analysis.frames_in(shot)
     m = {k: v[idx] for k, v in analysis.measures.items() if not k.startswith("every_")}
@@ -255,6 +255,9 @@ def shot_facts(analysis, shot) -> ShotFacts:
     mean = analysis.concepts[idx].mean(axis=0, dtype=np.float32) if len(idx) else np.zeros(len(table.concepts))
     facts.concepts, facts.kinds = name_concepts(mean) if len(idx) else ([], {})
     water_support = float(mean[[i for i, c in enumerate(table.concepts) if c.name in WATER_CONCEPTS]].sum())
+    window = float(m["window"].mean(dtype=np.float32)) if len(idx) else 0.0
+    if window >= WINDOW_SUPPORT and float(np.median(m["glare"])) >= GLARE:
+        facts.concepts.append({"name": "a window", "kind": "object", "score": round(window, 3)})
     facts.brightness, facts.lighting = lighting_of(analysis.brightness[idx])
     facts.camera = describe_camera(m["dx"], m["dy"], m["zoom"], m["moving"])
     held = [o for o in analysis.objects if shot.holds(o["time"])]

@@ -20,6 +20,7 @@ from ..analysis.perception.setting import CITY
 from .cues import DANGLING, ReadabilityRules
 
 GENERIC = set(GENERIC_NAMES.values())  # "a vehicle": not said beside a named object
+SETTING_THINGS = {"a window"}  # they say where the view is, not what it shows
 
 PLACE_PREPOSITION = {"a stage": "on", "water": "by", "grass": "on", CITY: "before"}
 NUMBERS = {2: "two", 3: "three"}
@@ -215,11 +216,13 @@ class RulesNarrator:
             out.append(f"The camera {verb}s {direction}.")
         elif camera.get("camera") == "static" and camera.get("subject_moving") and not out:
             out.append("Something moves through the frame.")
-        if not out and (colours := facts.colours.get("frame")):
-            # Nothing named, but a viewer still sees a picture: say what was measured of it.
+        # Nothing named but where the view is (a window), yet a viewer still sees a picture: say what
+        # was measured of it.
+        bare = not out or (out == [sentence(phrase)] and phrase in SETTING_THINGS)
+        if bare and (colours := facts.colours.get("frame")):
             still = "A still view, mostly " if camera.get("camera") == "static" else "Mostly "
             out.append(sentence(still + join_names(colours)))
-        elif not out and (colours := facts.colours.get("mixed")):  # no colour has a quarter of the frame
+        elif bare and (colours := facts.colours.get("mixed")):  # no colour has a quarter of the frame
             still = "A still view in " if camera.get("camera") == "static" else "A view in "
             out.append(sentence(still + join_names(colours)))
         return out

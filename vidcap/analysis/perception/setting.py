@@ -1,5 +1,8 @@
-"""Setting from colour statistics: sky at the top, vegetation and water at the bottom; and the
-colours of the frame and of its centre, where the subject usually stands."""
+"""Setting from colour statistics: sky at the top, vegetation, water and glare at the bottom; a
+window from the classifier under glare; and the colours of the frame and of its centre, where
+the subject usually stands."""
+
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -130,6 +133,24 @@ SHELF_BOOKS = 5
 # set: at most 0.003 on every clip in a room or studio; sunlit patio 0.16 (dance, whose lack of
 # sky had made it "indoors"), daylight through windows 0.07-0.09 (tree, realshort, cockatoo).
 GLARE = 0.05
+# A window: the classifier's mass on WINDOW_CLASSES (window_mass) reaching WINDOW_SUPPORT in a shot
+# under GLARE, the daylight a window lets in. Shot means under glare on the samples and dev set: windows 0.043
+# (realshort), 0.066 (dance's glass door), 0.10-0.20 (tree); everything else at most 0.009. Without
+# glare the classes mean little: the fly arena's mesh floor reads as a window screen at up to 0.21.
+WINDOW_SUPPORT = 0.025
+WINDOW_CLASSES = ("sliding door", "window screen", "window shade", "shoji")
+
+
+@lru_cache(maxsize=1)
+def _window_indices() -> list[int]:
+    from ..features import imagenet_categories
+
+    return [imagenet_categories().index(c) for c in WINDOW_CLASSES]
+
+
+def window_mass(probs: np.ndarray) -> np.ndarray:
+    """ImageNet probabilities (n, 1000) -> the mass on WINDOW_CLASSES, (n, 1)."""
+    return probs[:, _window_indices()].sum(axis=1, keepdims=True)
 
 
 def describe_setting(sky: np.ndarray, green: np.ndarray, water: np.ndarray, kinds: dict,
