@@ -9,6 +9,8 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
+from .objects import intersection
+
 # mediapipe 0.10.14 calls a protobuf API that protobuf 4.25 warns about on every frame.
 warnings.filterwarnings("ignore", message="SymbolDatabase.GetPrototype", category=UserWarning)
 
@@ -57,7 +59,7 @@ def find_hands(image: np.ndarray, faces: list[tuple]) -> list[tuple[float, float
     for hand in found:
         xs, ys = [p.x for p in hand.landmark], [p.y for p in hand.landmark]
         x, y, w, h = min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)
-        at_face = any(x < fx + fw + fh / 4 and fx - fh / 4 < x + w and y < fy + fh + fh / 4 and fy - fh / 4 < y + h
+        at_face = any(intersection((x, y, w, h), (fx - fh / 4, fy - fh / 4, fw + fh / 2, fh + fh / 2)) > 0
                       for fx, fy, fw, fh, *_ in faces)
         out.append((x, y, w, h, at_face))
     return out
