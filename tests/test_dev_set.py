@@ -65,6 +65,13 @@ def test_a_window_is_named_where_daylight_burns_in_not_on_a_mesh_floor(dev_resul
     assert "window" not in _said(dev_results["centered_pair_small.mp4"]).lower()
 
 
+def test_a_plain_slate_is_a_plain_screen_and_a_plain_wall_behind_a_face_is_not(dev_results):
+    """thanks opens on a plain dark slate-blue card (it was "Mostly blue."); franck talks before a
+    plain blue backdrop, which is not a screen: his face and jumper make the frame vary."""
+    assert dev_results["thanks.mp4"].cues[0].text == "A plain dark blue screen."
+    assert "plain" not in _said(dev_results["franck.mp4"]) and "plain" not in _said(dev_results["cup.mp4"])
+
+
 def test_pedestrians_on_a_path_are_people_walking(dev_results):
     said = _said(dev_results["vtest.avi"]).lower()
     assert "people" in said and "walking" in said

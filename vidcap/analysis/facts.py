@@ -14,6 +14,7 @@ import numpy as np
 
 from .perception.objects import ANIMAL_SCORE, ANIMALS, COCO, OBJECT_WORDS
 from .perception.setting import COLOUR_SHARES
+from .perception.technical import BLACK_LUMA, PLAIN_SPREAD
 
 DARK_LEVEL = 50  # mean 8-bit luma below which a shot reads as dark
 BRIGHT_LEVEL = 190
@@ -165,6 +166,8 @@ class ShotFacts:
         said += self.segments
         if "black" in self.segments:
             said.append("screen")
+        if "plain" in self.segments:
+            said.append("screen" + (" dark" if self.brightness < DARK_BACKDROP else ""))
         if "fade out" in self.segments:  # into black (technical.fades), where the shot ends
             said.append("fade black screen")
         if "credits" in self.segments:
@@ -313,12 +316,14 @@ def shot_people(m: dict, held: list[dict], looks: list[np.ndarray], concepts: li
 
 
 def technical_segments(analysis, shots_facts: list[ShotFacts]) -> list[dict]:
-    """Black frames, fades, colour bars and end credits as {"type", "start", "end"}, in time
-    order; each shot's facts also list the kinds it overlaps."""
+    """Black frames, fades, colour bars, plain screens and end credits as {"type", "start", "end"},
+    in time order; each shot's facts also list the kinds it overlaps."""
     m = analysis.measures
     found = [{"type": "black", "start": b["start"], "end": b["end"]} for b in analysis.blacks]
     found += [dict(f) for f in analysis.fades]
     found += _runs(analysis.times, m["bars"] > 0.5, analysis.duration, "colour bars")
+    found += _runs(m["every_time"], (m["every_luma"] >= BLACK_LUMA) & (m["every_spread"] < PLAIN_SPREAD),
+                   analysis.duration, "plain")
     for shot, facts in zip(analysis.shots, shots_facts):
         # Rolling credits: several lines read at two moments or more (a title card is read once,
         # also when the camera tilts down a landscape behind it), the content moving up (reads as

@@ -187,6 +187,8 @@ class RulesNarrator:
             return ["Fade to black."]
         if "black" in facts.segments:
             return ["A black screen."]
+        if "plain" in facts.segments and not facts.text and len(colours := facts.colours.get("frame", [])) == 1:
+            return [f"A plain {'dark ' if facts.brightness < DARK_BACKDROP else ''}{colours[0]} screen."]
         if "credits" in facts.segments:
             names = " / ".join(line["text"] for line in facts.text[:2])
             return ["The end credits roll.", f'They read "{names}".']

@@ -1,12 +1,16 @@
 """Technical segments, as cloud video services report them: black frames, fades to and from
-black, colour bars (end credits need the text and motion findings: see facts.py); and the black
-bars of a letterboxed or pillarboxed picture."""
+black, colour bars (plain screens and end credits need more findings: see facts.py); and the
+black bars of a letterboxed or pillarboxed picture."""
 
 import cv2
 import numpy as np
 
 BLACK_LUMA = 20.0  # mean 8-bit luma of a black frame...
 BLACK_SPREAD = 10.0  # ...whose pixels hardly vary
+# A plain screen (a slate, a blank card): a frame brighter than black whose luma varies by less
+# than this (standard deviation). Shot medians on the samples and dev set: thanks' slate 2.6, the
+# generated samples' blue cards 0-0.2; every other shot 12 and more (plain walls behind a face too).
+PLAIN_SPREAD = 6.0
 MIN_FADE_FRAMES = 5
 BAR_LUMA = 24  # no pixel of a bar's row or column is brighter
 MIN_PICTURE = 0.4  # a frame that would keep less than this of a side is dark, not boxed
