@@ -492,3 +492,14 @@ def test_ocr_keeps_a_second_picture_of_the_text_only_where_it_looks_different():
     best, other = _best_two([frame(5, 0.0, plain), frame(9, 0.5, plain), frame(7, 1.0, grown), frame(3, 1.5, grown)], 3.0)
     assert (best[1], other[1]) == (0.5, 1.0)  # the likeliest, and the likeliest picture unlike it
     assert len(_best_two([frame(5, 0.0, plain), frame(9, 0.5, plain)], 3.0)) == 1  # a still title: one picture
+
+
+def test_a_line_that_runs_off_the_frame_is_said_to():
+    """psychopy's default.mp4 (diagonal text cut by the frame's sides) read "fault.m" and "mp4"
+    as if they were whole lines; a sign cut by the frame's edge is as much a piece."""
+    from vidcap.analysis.facts import shot_text
+    from vidcap.analysis.shots import Shot
+
+    line = lambda text, x, w: {"text": text, "score": 0.9, "box": [x, 0.4, w, 0.1], "reads": 2, "colour": None}
+    ocr = [{"time": 1.0, "lines": [line("TAXI", 0.2, 0.27), line("fault", 0.7, 0.299), line("mp4", 0.0, 0.2)]}]
+    assert sorted(t["text"] for t in shot_text(ocr, Shot(0.0, 2.0))) == ["TAXI", "fault…", "…mp4"]

@@ -234,13 +234,23 @@ def text_kind(box: list[float], size_share: float) -> str:
     return "sign"
 
 
+CUT_BY_EDGE = 0.01  # of the frame's width: a line whose box reaches this near a side runs off it
+
+
+def cut_off(text: str, box: list[float]) -> str:
+    """A line as read, with an ellipsis on each side where it runs off the frame ("…fault.m…"):
+    what OCR read there is a piece of something longer, and a viewer should know it."""
+    x, _, w, _ = box
+    return ("…" if x < CUT_BY_EDGE else "") + text + ("…" if x + w > 1 - CUT_BY_EDGE else "")
+
+
 def shot_text(ocr: list[dict], shot) -> list[dict]:
     from .perception.text import best_readings, spelled
 
     lines = [line for entry in ocr if shot.holds(entry["time"]) for line in entry["lines"]]
     shown = [mended for line in best_readings(lines) if (mended := spelled(line))]
     ordered = sorted(shown, key=lambda l: (round(l["box"][1], 1), l["box"][0]))
-    return [{"text": l["text"], "kind": text_kind(l["box"], l["box"][2]), "score": l["score"],
+    return [{"text": cut_off(l["text"], l["box"]), "kind": text_kind(l["box"], l["box"][2]), "score": l["score"],
              "box": l["box"], "colour": l.get("colour"), **({"read_as": l["read_as"]} if "read_as" in l else {})}
             for l in ordered]
 
