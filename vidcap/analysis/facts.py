@@ -167,15 +167,20 @@ class ShotFacts:
         if "black" in self.segments:
             said.append("screen")
         if "plain" in self.segments:
-            said.append("screen" + (" dark" if self.brightness < DARK_BACKDROP else ""))
+            said.append("screen" + (" dark" if self.dark_backdrop else ""))
         if "fade out" in self.segments:  # into black (technical.fades), where the shot ends
             said.append("fade black screen")
         if "credits" in self.segments:
             said.append("end credits roll")
         said += self.colours.get("frame", []) + self.colours.get("centre", []) + self.colours.get("mixed", [])
         if self.colours.get("backdrop"):
-            said.append(self.colours["backdrop"] + " background" + (" dark" if self.brightness < DARK_BACKDROP else ""))
+            said.append(self.colours["backdrop"] + " background" + (" dark" if self.dark_backdrop else ""))
         return {w for phrase in said for w in content_words(phrase)}
+
+    @property
+    def dark_backdrop(self) -> bool:
+        """Whether most of the frame is dark (DARK_BACKDROP): "a dark blue background"."""
+        return self.brightness < DARK_BACKDROP
 
     def to_dict(self) -> dict:
         return {"concepts": self.concepts, "objects": self.objects, "kinds": self.kinds, "people": self.people,
@@ -259,7 +264,7 @@ def shot_facts(analysis, shot) -> ShotFacts:
     """Everything perception found in one shot."""
     from .perception.motion import describe_camera
     from .perception.objects import describe_objects
-    from .perception.setting import GLARE, WATER_CONCEPTS, WINDOW_SUPPORT, describe_colours, describe_setting
+    from .perception.setting import WATER_CONCEPTS, WINDOW_SUPPORT, describe_colours, describe_setting, sunlit
 
     idx = analysis.frames_in(shot)
     m = {k: v[idx] for k, v in analysis.measures.items() if not k.startswith("every_")}
@@ -269,7 +274,7 @@ def shot_facts(analysis, shot) -> ShotFacts:
     facts.concepts, facts.kinds = name_concepts(mean) if len(idx) else ([], {})
     water_support = float(mean[[i for i, c in enumerate(table.concepts) if c.name in WATER_CONCEPTS]].sum())
     window = float(m["window"].mean(dtype=np.float32)) if len(idx) else 0.0
-    if window >= WINDOW_SUPPORT and float(np.median(m["glare"])) >= GLARE:
+    if window >= WINDOW_SUPPORT and sunlit(m["glare"]):
         facts.concepts.append({"name": "a window", "kind": "object", "score": round(window, 3)})
     facts.brightness, facts.lighting = lighting_of(analysis.brightness[idx])
     facts.camera = describe_camera(m["dx"], m["dy"], m["zoom"], m["moving"])

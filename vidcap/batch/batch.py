@@ -26,6 +26,7 @@ from ..narration.writers import FORMATS, PARTIAL_FILE, atomic_write
 from ..pipeline import ANALYSIS_VERSION, Options
 from .journal import (
     STATE_DIR,
+    STATUSES,
     EventLog,
     Journal,
     all_journals,
@@ -472,7 +473,7 @@ def _entries(path) -> list:
 def status_table(outdir: str) -> str:
     """The journal(s) of OUTDIR as a summary and one row per video."""
     entries = batch_entries(outdir)
-    counts = {s: sum(e.status == s for e in entries) for s in ("done", "failed", "running", "kept")}
+    counts = {s: sum(e.status == s for e in entries) for s in STATUSES}
     video = sum(e.duration or 0 for e in entries if e.status == "done")
     work = sum(e.seconds or 0 for e in entries if e.status == "done")
     lines = [f"{outdir}: {len(entries)} videos: {counts['done']} done, {counts['failed']} failed, "

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from ..errors import VidcapError
 
 STATE_DIR = ".vidcap"  # inside OUTDIR: journal, lock and log
+STATUSES = ("done", "failed", "running", "kept")  # a video's, as the journal records it
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS videos (

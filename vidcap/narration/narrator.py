@@ -14,7 +14,7 @@ from typing import Optional
 import numpy as np
 
 from ..errors import VidcapError
-from ..analysis.facts import DARK_BACKDROP, GENERIC_NAMES, ShotFacts, content_words, sure_camera_move
+from ..analysis.facts import GENERIC_NAMES, ShotFacts, content_words, sure_camera_move
 from ..analysis.perception.objects import OBJECT_WORDS
 from ..analysis.perception.setting import CITY
 from .cues import DANGLING, ReadabilityRules
@@ -127,7 +127,7 @@ def title_style(facts: ShotFacts) -> str:
     """How a title card looks, where measured: "in yellow on a dark blue background"."""
     colour = next((line["colour"] for line in facts.text if line["kind"] == "title" and line.get("colour")), None)
     backdrop = facts.colours.get("backdrop")
-    shade = "dark " if facts.brightness < DARK_BACKDROP else ""
+    shade = "dark " if facts.dark_backdrop else ""
     parts = [f"in {colour}"] if colour else []
     if backdrop and backdrop != colour:
         parts.append(f"on {article(shade + backdrop)} {shade}{backdrop} background")
@@ -188,7 +188,7 @@ class RulesNarrator:
         if "black" in facts.segments:
             return ["A black screen."]
         if "plain" in facts.segments and not facts.text and len(colours := facts.colours.get("frame", [])) == 1:
-            return [f"A plain {'dark ' if facts.brightness < DARK_BACKDROP else ''}{colours[0]} screen."]
+            return [f"A plain {'dark ' if facts.dark_backdrop else ''}{colours[0]} screen."]
         if "credits" in facts.segments:
             names = " / ".join(line["text"] for line in facts.text[:2])
             return ["The end credits roll.", f'They read "{names}".']

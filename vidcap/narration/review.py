@@ -120,6 +120,7 @@ def batch_page(outdir: str, page: str) -> str:
     """The review page of a batch output folder: every video of its journal(s) with its status,
     duration, shots, cues, failures and their reasons, linking to its own page (or its output)."""
     from ..batch.batch import batch_entries
+    from ..batch.journal import STATUSES
     from ..batch.workers import review_page
 
     videos = []
@@ -133,5 +134,5 @@ def batch_page(outdir: str, page: str) -> str:
                        "seconds": f"{e.seconds:.1f}" if e.seconds else "",
                        "link": file_url(link, page) if link else None,
                        "is_page": link == own_page})
-    counts = {s: sum(v["status"] == s for v in videos) for s in ("done", "failed", "running", "kept")}
+    counts = {s: sum(v["status"] == s for v in videos) for s in STATUSES}
     return _templates().get_template("batch.html").render(outdir=outdir, videos=videos, counts=counts)

@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 
 from .objects import intersection
+from .setting import COLOUR_NAMES, colour_labels
 
 # mediapipe 0.10.14 calls a protobuf API that protobuf 4.25 warns about on every frame.
 warnings.filterwarnings("ignore", message="SymbolDatabase.GetPrototype", category=UserWarning)
@@ -181,8 +182,6 @@ def clothes_colour(image: np.ndarray, face: tuple) -> float:
     Measured on the dev set, twice a second: cap12's and cap13's grey T-shirt grey in 103 of 112
     and 58 of 64 looks, jwpIntro's red polo red in 12 of 12, face_noface's black T-shirt black in
     6 of 6; testMovie's striped top and franck's jumper under his chin cut by the frame: none."""
-    from .setting import colour_labels
-
     height, width = image.shape[:2]
     x, y, w, h = face[:4]
     left, right = round((x + w / 2 - 0.9 * w) * width), round((x + w / 2 + 0.9 * w) * width)
@@ -194,11 +193,11 @@ def clothes_colour(image: np.ndarray, face: tuple) -> float:
     cloth = labels[labels != SKIN]
     if len(cloth) < 0.4 * len(labels):
         return np.nan
-    counts = np.bincount(cloth, minlength=9)
+    counts = np.bincount(cloth, minlength=len(COLOUR_NAMES))
     return float(counts.argmax()) if counts.max() >= 0.6 * len(cloth) else np.nan
 
 
-SKIN = 1  # setting.COLOUR_NAMES: "orange", the hue every skin tone is named by colour_labels
+SKIN = COLOUR_NAMES.index("orange")  # the hue every skin tone is named by colour_labels
 
 
 def worn_colour(colours: np.ndarray, face_counts: np.ndarray) -> str | None:
@@ -206,8 +205,6 @@ def worn_colour(colours: np.ndarray, face_counts: np.ndarray) -> str | None:
     three quarters of the frames with a face, and one colour holds two thirds of those measures.
     (franck's jumper, mostly below the frame, was measured in 12 of one take's 20 looks: named
     there alone, the same man was "in a grey top" for 10 s of his two minutes.)"""
-    from .setting import COLOUR_NAMES
-
     measured = colours[(face_counts > 0) & ~np.isnan(colours)].astype(int)
     if not len(measured) or 4 * len(measured) < 3 * (face_counts > 0).sum():
         return None

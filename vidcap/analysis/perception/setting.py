@@ -82,8 +82,9 @@ def colour_shares(hsv: np.ndarray) -> np.ndarray:
     label = colour_labels(hsv).reshape(-1)
     centre = np.zeros((36, 64), bool)
     centre[9:27, 16:48] = True
-    return np.concatenate([np.bincount(label, minlength=9) / label.size,
-                           np.bincount(label[centre.ravel()], minlength=9) / centre.sum()])
+    n = len(COLOUR_NAMES)
+    return np.concatenate([np.bincount(label, minlength=n) / label.size,
+                           np.bincount(label[centre.ravel()], minlength=n) / centre.sum()])
 
 
 BACKDROP_SHARE = 0.6  # of the frame outside its centre: one colour behind the subject
@@ -148,6 +149,12 @@ def _window_indices() -> list[int]:
     return [imagenet_categories().index(c) for c in WINDOW_CLASSES]
 
 
+def sunlit(glare: np.ndarray) -> bool:
+    """Whether sunlight may fall on a shot: the median of its glare (colour_stats, per sampled
+    frame) reaches GLARE."""
+    return len(glare) > 0 and float(np.median(glare)) >= GLARE
+
+
 def window_mass(probs: np.ndarray) -> np.ndarray:
     """ImageNet probabilities (n, 1000) -> the mass on WINDOW_CLASSES, (n, 1)."""
     return probs[:, _window_indices()].sum(axis=1, keepdims=True)
@@ -189,8 +196,8 @@ def describe_setting(sky: np.ndarray, green: np.ndarray, water: np.ndarray, kind
     # white or blue backdrop reads as sky (cup 0.86, franck 0.75): those shots are not called indoors.
     # A shelf of books or a sofa in view: indoors, whatever the colours say (jwpIntro's and
     # testMovie's pale office walls read as 0.17 sky). Under glare the lack of sky proves nothing.
-    sunlit = len(glare) > 0 and float(np.median(glare)) >= GLARE
-    indoors = place in INDOOR_PLACES or (not outdoors and (furnished or outdoor_evidence < NO_OUTDOORS and not sunlit
+    indoors = place in INDOOR_PLACES or (not outdoors and (furnished or outdoor_evidence < NO_OUTDOORS
+                                                           and not sunlit(glare)
                                                            and (kinds.get("object", 0) > 0.3 or people > 0)))
     where = "outdoors" if outdoors else "indoors" if indoors else "unknown"
     time_of_day = ("night" if at_night or lighting == "dark" else "day") if where == "outdoors" else "unknown"
