@@ -70,7 +70,7 @@ def scenes(tmp_path_factory):
 
     d = tmp_path_factory.mktemp("scenes")
     p = {n: str(d / f"{n}.mp4") for n in ("title", "pan_right", "pan_left", "black", "credits", "face",
-                                          "bars", "return", "sign")}
+                                          "bars", "return", "sign", "shapes")}
     size = (320, 240)
     card = synth.text_card(["THE LONG NIGHT"], size, font_size=30)
     still = synth.texture(*size, seed=1)
@@ -93,4 +93,19 @@ def scenes(tmp_path_factory):
     street = synth.texture(*size, seed=4)
     street[150:190, 30:170] = cv2.GaussianBlur(synth.text_card(["HOTEL"], (140, 40), 28, 128, fill=(230, 90, 60)), (3, 3), 0)
     synth.make_drawn_video(p["sign"], lambda i, t: street, 50)
+    synth.make_drawn_video(p["shapes"], lambda i, t: swimmers(6, size, t), 75)
     return p
+
+
+def swimmers(count: int, size: tuple, t: float, dark: bool = True):
+    """`count` small fish-like ellipses swimming across a grey tank floor, at time `t` (seconds)."""
+    import cv2
+    import numpy as np
+
+    width, height = size
+    floor = np.random.default_rng(0).normal(170 if dark else 30, 3, (height, width)).clip(0, 255).astype(np.uint8)
+    for k in range(count):
+        x = int((40 + 47 * k + (30 if k % 2 else -30) * t) % width)  # each way: no pan
+        y = int(30 + (k * 37) % (height - 60) + 10 * np.sin(t + k))
+        cv2.ellipse(floor, (x, y), (9, 2), 20 * k, 0, 360, 60 if dark else 220, -1)
+    return cv2.cvtColor(floor, cv2.COLOR_GRAY2BGR)

@@ -145,3 +145,16 @@ def test_where_and_in_what_light_is_said_once_for_the_shots_that_share_it():
     said = narrate(two, face, street, face)
     assert said == [["Indoors, two people, in the dark."], ["A close-up of a person facing the camera."],
                     ["A car in a street."], ["Indoors, a close-up of a person facing the camera, in the dark."]]
+
+
+def test_small_shapes_are_told_where_nothing_else_is_named():
+    eight = dict(shapes={"count": 8, "tone": "dark", "number": "eight"}, colours={"frame": ["grey"]},
+                 camera={"camera": "static", "confidence": 0.9, "subject_moving": True})
+    assert narrate(facts(**eight)) == [["Eight small dark shapes moving on a grey background."]]
+    animal = [{"name": "an animal", "kind": "animal", "score": 0.6}]
+    assert narrate(facts(**eight, concepts=animal)) == [["Eight small animals moving on a grey background."]]
+    assert narrate(facts(**eight, lighting="dark")) == [["Eight small dark shapes moving, in the dark."]]
+    car = [{"name": "a car", "kind": "vehicle", "score": 0.7}]
+    assert narrate(facts(**eight, concepts=car)) == [["A car."]]  # named things are said, not shapes
+    titled = narrate(facts(**eight, text=[{"text": "HELLO", "kind": "title", "colour": None}]))
+    assert titled == [['Title: "HELLO"']]  # a card's letters are no shapes

@@ -503,3 +503,32 @@ def test_a_line_that_runs_off_the_frame_is_said_to():
     line = lambda text, x, w: {"text": text, "score": 0.9, "box": [x, 0.4, w, 0.1], "reads": 2, "colour": None}
     ocr = [{"time": 1.0, "lines": [line("TAXI", 0.2, 0.27), line("fault", 0.7, 0.299), line("mp4", 0.0, 0.2)]}]
     assert sorted(t["text"] for t in shot_text(ocr, Shot(0.0, 2.0))) == ["TAXI", "fault…", "…mp4"]
+
+
+def test_small_shapes_on_a_plain_backdrop_are_counted(described):
+    """Fish in a tank seen from above (idtracker.ai's test_A): nothing to name, but a viewer sees
+    how many there are and that they move."""
+    facts = described["shapes"].facts[0]
+    assert facts.shapes == {"count": 6, "tone": "dark", "number": "six"}
+    # the classifier sees an animal in the frame: the shapes are what it is
+    assert described["shapes"].cues[0].text.replace("\n", " ") == "Six small animals moving on a grey background."
+
+
+def test_only_small_like_shapes_on_a_plain_backdrop_count():
+    from conftest import swimmers
+    from vidcap.analysis.perception.shapes import small_shapes
+    from vidcap.learning import synth
+
+    def measure(frame):
+        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+        return small_shapes(frame, cv2.resize(gray, (64, 36), interpolation=cv2.INTER_AREA).astype(np.float32))
+
+    assert measure(swimmers(4, (640, 480), 0.0)) == (4, True)
+    assert measure(swimmers(3, (320, 240), 1.0, dark=False)) == (3, False)  # flies, lit, on a dark floor
+    assert measure(synth.texture(320, 240, seed=5)) == (0, False)  # no plain backdrop
+    plain = np.full((240, 320, 3), 170, np.uint8)
+    specks = plain.copy()
+    specks[::40, ::40] = 40
+    disc = plain.copy()
+    cv2.circle(disc, (160, 120), 60, (60, 60, 60), -1)
+    assert measure(plain) == measure(specks) == measure(disc) == (0, False)  # nothing, dust, one large thing

@@ -124,6 +124,7 @@ class ShotFacts:
     colour_shares: np.ndarray = field(default_factory=lambda: np.zeros(COLOUR_SHARES))  # mean per frame
     segments: list[str] = field(default_factory=list)  # technical: black, fade in, colour bars...
     objects: list[dict] = field(default_factory=list)  # detected: [{"name", "count", "score", "where"}]
+    shapes: Optional[dict] = None  # small shapes on a plain backdrop: {"count", "tone", "number"}
     continues: bool = False  # a later part of a long take: no cut before it
     like_shot: Optional[int] = None  # an earlier shot that looks the same (index), if any
     likeness: float = 0.0
@@ -157,7 +158,9 @@ class ShotFacts:
         if self.camera.get("camera") == "static":
             said.append("still view")
         if self.camera.get("subject_moving"):
-            said.append("something moves frame")
+            said.append("something moves frame" + (" moving" if self.shapes else ""))
+        if self.shapes:
+            said.append(f"small shapes {self.shapes['tone']} {self.shapes['number']} background")
         said += [v for v in (self.setting.get("place"), self.setting.get("where")) if v]
         if self.setting.get("time_of_day") == "night":
             said.append("night")
@@ -185,7 +188,7 @@ class ShotFacts:
     def to_dict(self) -> dict:
         return {"concepts": self.concepts, "objects": self.objects, "kinds": self.kinds, "people": self.people,
                 "text": self.text, "camera": self.camera, "setting": self.setting,
-                "colours": self.colours,
+                "colours": self.colours, "shapes": self.shapes,
                 "segments": self.segments, "brightness": round(self.brightness, 1),
                 "lighting": self.lighting, "like_shot": self.like_shot,
                 "likeness": round(self.likeness, 3)}
@@ -265,6 +268,7 @@ def shot_facts(analysis, shot) -> ShotFacts:
     from .perception.motion import describe_camera
     from .perception.objects import describe_objects
     from .perception.setting import WATER_CONCEPTS, WINDOW_SUPPORT, describe_colours, describe_setting, sunlit
+    from .perception.shapes import describe_shapes
 
     idx = analysis.frames_in(shot)
     m = {k: v[idx] for k, v in analysis.measures.items() if not k.startswith("every_")}
@@ -284,6 +288,7 @@ def shot_facts(analysis, shot) -> ShotFacts:
     facts.people, facts.objects = shot_people(m, held, looks, facts.concepts, facts.objects,
                                               facts.camera.get("camera") == "static")
     facts.text = shot_text(analysis.ocr, shot)
+    facts.shapes = describe_shapes(m["shapes"], m["shapes_dark"])
     if len(idx):
         facts.colour_shares = m["colour_shares"].mean(axis=0)
     facts.colours = describe_colours(facts.colour_shares)

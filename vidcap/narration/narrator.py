@@ -102,7 +102,9 @@ def main_phrase(facts: ShotFacts, detail: int = 3, setting_known: bool = False) 
     things = things[:3]
     if person:
         things = [t for t in things if t != "a person"]
-    subject = join_names([p for p in [person, *things] if p])
+    elif things == [GENERIC_NAMES["animal"]] and facts.shapes:  # the classifier's animal is what the shapes are
+        things = [shapes_phrase(facts, "animals")]
+    subject = join_names([p for p in [person, *things] if p]) or (shapes_phrase(facts) if not facts.text else "")
     place = facts.setting.get("place")
     if place and subject:
         phrase = f"{subject} {PLACE_PREPOSITION.get(place, 'in')} {place}"
@@ -117,6 +119,18 @@ def main_phrase(facts: ShotFacts, detail: int = 3, setting_known: bool = False) 
     elif facts.lighting == "dark":
         phrase += ", in the dark"
     return phrase
+
+
+def shapes_phrase(facts: ShotFacts, noun: str = "") -> str:
+    """Small shapes on a plain backdrop, where nothing else in the shot is named: "eight small
+    dark shapes moving on a grey background"; with `noun`, what they are ("two small animals");
+    "" where there are none."""
+    if not (shapes := facts.shapes):
+        return ""
+    moving = " moving" if facts.camera.get("subject_moving") else ""
+    colours = facts.colours.get("frame", [])
+    backdrop = f" on {article(colours[0])} {colours[0]} background" if len(colours) == 1 and facts.lighting != "dark" else ""
+    return f"{shapes['number']} small {noun or shapes['tone'] + ' shapes'}{moving}{backdrop}"
 
 
 def quoted(facts: ShotFacts, kind: str) -> list[str]:

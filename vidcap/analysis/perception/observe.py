@@ -1,7 +1,7 @@
 """Everything measured on frames during the one decode pass, besides shots and CNN features:
 per decoded frame, luma statistics (black frames, fades); per sampled frame (its picture
-without black bars: technical.without_bars), faces, camera motion, colour, colour bars and a
-text check, faces only when the frame has changed since the last one analysed and at most once
+without black bars: technical.without_bars), faces, camera motion, colour, colour bars, small
+shapes on a plain backdrop and a text check, faces only when the frame has changed since the last one analysed and at most once
 a second; objects (a COCO detector) on a sampled frame
 at most every `object_gap` seconds and on each shot's first; and OCR on the frame most likely to
 hold text in each stretch of up to `ocr_window` seconds of a shot, so that reading costs little
@@ -20,6 +20,7 @@ from .motion import global_motion
 from .objects import SEEN, detect_objects
 from .people import HAND_PERSON, clothes_colour, find_faces, find_hands, smiles
 from .setting import COLOUR_SHARES, colour_shares, colour_stats, night_measures, thumbnail_hsv
+from .shapes import small_shapes
 from .technical import is_colour_bars
 from .text import colour_text_candidates, plainly_words, read_text, text_candidates, trim_heap
 
@@ -43,7 +44,8 @@ THUMB_GAP = 10.0
 
 # Measured per sampled frame; colour_shares is COLOUR_SHARES values a frame, the rest one each.
 SAMPLED = ("faces", "face_height", "face_turn", "dx", "dy", "zoom", "moving", "sky", "green", "water",
-           "glare", "night_sky", "lights", "lines", "text_chars", "bars", "clothes", "smile", "colour_shares")
+           "glare", "night_sky", "lights", "lines", "text_chars", "bars", "clothes", "smile", "shapes", "shapes_dark",
+           "colour_shares")
 
 
 @dataclass
@@ -122,10 +124,11 @@ class FrameObserver:
         with timed(self.seconds, "colour, setting"):
             hsv = thumbnail_hsv(image)  # the picture: black bars are no colour of it
             setting = [*colour_stats(hsv), *night_measures(image), chars, is_colour_bars(small), colour_shares(hsv)]
+            shapes = small_shapes(image, thumbnail)
         largest = max(faces, key=lambda f: f[3], default=(0, 0, 0, 0, np.nan))
         with timed(self.seconds, "faces"):
             clothes = clothes_colour(image, largest) if faces else np.nan
-        values = [len(faces), largest[3], largest[4], *motion, *setting[:-1], clothes, smile, setting[-1]]
+        values = [len(faces), largest[3], largest[4], *motion, *setting[:-1], clothes, smile, *shapes, setting[-1]]
         for key, value in zip(SAMPLED, values):
             if key == "colour_shares":
                 self.sampled[key].extend(value)

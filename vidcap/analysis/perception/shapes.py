@@ -1,0 +1,51 @@
+"""Small shapes on a plain backdrop: what a viewer sees where nothing can be named — fish in a
+tank or flies in an arena seen from above, birds against a white sky — counted, with their tone.
+
+Measured on sampled frames of the samples and dev set (SHAPES_WIDTH wide): the 64x36 thumbnail's
+spread (PLAIN_BACKDROP) is 5-14 under the fish and the flies, 0 on slates, 18-29 on the Earth at
+night, 29 and more on all other footage (franck's blue wall 39, most 100 and more)."""
+
+import cv2
+import numpy as np
+
+SHAPES_WIDTH = 320  # frames are read at this width, so sizes do not depend on the video's
+PLAIN_BACKDROP = 30  # grey levels between the 10th and 90th percentile of the 64x36 thumbnail
+BACKDROP_KERNEL = 21  # a median this wide (pixels at SHAPES_WIDTH) is the backdrop without small shapes
+SHAPE_CONTRAST = 45  # grey levels a shape's pixels differ from the backdrop by
+MIN_AREA = 12  # pixels at SHAPES_WIDTH: less is a speck of dust
+MAX_SHARE = 0.02  # of the frame: a larger shape is not a small one (the Earth's lit side)
+SIMILAR = 0.5  # counted shapes are at least this share of the largest's area: a fly's wing, apart, is not a fly
+NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine", 10: "ten"}
+
+
+def small_shapes(image: np.ndarray, thumbnail: np.ndarray) -> tuple[int, bool]:
+    """(how many, dark) small shapes of a like size stand out from a plain backdrop in a BGR frame;
+    `thumbnail` is its 64x36 grey picture, which tells a plain backdrop cheaply: (0, False) elsewhere."""
+    if float(np.percentile(thumbnail, 90) - np.percentile(thumbnail, 10)) > PLAIN_BACKDROP:
+        return 0, False
+    height = max(2, round(image.shape[0] * SHAPES_WIDTH / image.shape[1]))
+    gray = cv2.cvtColor(cv2.resize(image, (SHAPES_WIDTH, height), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2GRAY)
+    difference = gray.astype(np.int16) - cv2.medianBlur(gray, BACKDROP_KERNEL)
+    best = (0, False, 0)  # count, dark, their area
+    closing = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+    for dark, mask in ((True, difference < -SHAPE_CONTRAST), (False, difference > SHAPE_CONTRAST)):
+        joined = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, closing)
+        areas = cv2.connectedComponentsWithStats(joined, connectivity=8)[2][1:, cv2.CC_STAT_AREA]
+        areas = areas[areas >= MIN_AREA]
+        if not len(areas) or areas.max() > MAX_SHARE * gray.size:
+            continue
+        kept = areas[areas >= SIMILAR * areas.max()]
+        if kept.sum() > best[2]:
+            best = (len(kept), dark, int(kept.sum()))
+    return best[0], best[1]
+
+
+def describe_shapes(counts: np.ndarray, dark: np.ndarray) -> dict | None:
+    """A shot's small shapes from its sampled frames' small_shapes: {"count", "tone", "number"}
+    where the median frame shows two or more; `number` is the count's word where half the frames
+    or more show exactly that many, else "several"."""
+    if not len(counts) or (count := int(np.median(counts))) < 2:
+        return None
+    exact = np.mean(counts == count) >= 0.5 and count in NUMBER_WORDS
+    tone = "dark" if np.mean(dark[counts >= 2]) >= 0.5 else "light"
+    return {"count": count, "tone": tone, "number": NUMBER_WORDS[count] if exact else "several"}
