@@ -516,12 +516,12 @@ def test_small_shapes_on_a_plain_backdrop_are_counted(described):
 
 def test_only_small_like_shapes_on_a_plain_backdrop_count():
     from conftest import swimmers
+    from vidcap.analysis.perception.setting import thumbnail_hsv
     from vidcap.analysis.perception.shapes import small_shapes
     from vidcap.learning import synth
 
     def measure(frame):
-        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-        return small_shapes(frame, cv2.resize(gray, (64, 36), interpolation=cv2.INTER_AREA).astype(np.float32))
+        return small_shapes(frame, thumbnail_hsv(frame))
 
     assert measure(swimmers(4, (640, 480), 0.0)) == (4, True)
     assert measure(swimmers(3, (320, 240), 1.0, dark=False)) == (3, False)  # flies, lit, on a dark floor

@@ -124,7 +124,7 @@ class FrameObserver:
         with timed(self.seconds, "colour, setting"):
             hsv = thumbnail_hsv(image)  # the picture: black bars are no colour of it
             setting = [*colour_stats(hsv), *night_measures(image), chars, is_colour_bars(small), colour_shares(hsv)]
-            shapes = small_shapes(image, thumbnail)
+            shapes = small_shapes(image, hsv)
         largest = max(faces, key=lambda f: f[3], default=(0, 0, 0, 0, np.nan))
         with timed(self.seconds, "faces"):
             clothes = clothes_colour(image, largest) if faces else np.nan

@@ -1,15 +1,17 @@
 """Small shapes on a plain backdrop: what a viewer sees where nothing can be named — fish in a
 tank or flies in an arena seen from above, birds against a white sky — counted, with their tone.
 
-Measured on sampled frames of the samples and dev set (SHAPES_WIDTH wide): the 64x36 thumbnail's
-spread (PLAIN_BACKDROP) is 5-14 under the fish and the flies, 0 on slates, 18-29 on the Earth at
-night, 29 and more on all other footage (franck's blue wall 39, most 100 and more)."""
+Measured on sampled frames of the samples and dev set, 2 a second: the 64x36 thumbnail's
+brightness spread (PLAIN_BACKDROP) is 13-14 under the fish, 5-9 under the flies, 0 on slates;
+every other clip's median is 45 or more (the Earth at night 45, most 100 and more) and its
+least 28 (a generated sample) or more. Shape counts, median of frames: the fish 8 (there are
+eight), the flies 2, every other clip 0."""
 
 import cv2
 import numpy as np
 
 SHAPES_WIDTH = 320  # frames are read at this width, so sizes do not depend on the video's
-PLAIN_BACKDROP = 30  # grey levels between the 10th and 90th percentile of the 64x36 thumbnail
+PLAIN_BACKDROP = 30  # levels of brightness (HSV's value) between the 10th and 90th percentile of the 64x36 thumbnail
 BACKDROP_KERNEL = 21  # a median this wide (pixels at SHAPES_WIDTH) is the backdrop without small shapes
 SHAPE_CONTRAST = 45  # grey levels a shape's pixels differ from the backdrop by
 MIN_AREA = 12  # pixels at SHAPES_WIDTH: less is a speck of dust
@@ -18,10 +20,11 @@ SIMILAR = 0.5  # counted shapes are at least this share of the largest's area: a
 NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine", 10: "ten"}
 
 
-def small_shapes(image: np.ndarray, thumbnail: np.ndarray) -> tuple[int, bool]:
+def small_shapes(image: np.ndarray, hsv: np.ndarray) -> tuple[int, bool]:
     """(how many, dark) small shapes of a like size stand out from a plain backdrop in a BGR frame;
-    `thumbnail` is its 64x36 grey picture, which tells a plain backdrop cheaply: (0, False) elsewhere."""
-    if float(np.percentile(thumbnail, 90) - np.percentile(thumbnail, 10)) > PLAIN_BACKDROP:
+    `hsv` is its setting.thumbnail_hsv(), whose brightness tells a plain backdrop cheaply: (0, False)
+    elsewhere."""
+    if float(np.percentile(hsv[..., 2], 90) - np.percentile(hsv[..., 2], 10)) > PLAIN_BACKDROP:
         return 0, False
     height = max(2, round(image.shape[0] * SHAPES_WIDTH / image.shape[1]))
     gray = cv2.cvtColor(cv2.resize(image, (SHAPES_WIDTH, height), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2GRAY)
