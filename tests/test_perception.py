@@ -532,3 +532,14 @@ def test_only_small_like_shapes_on_a_plain_backdrop_count():
     disc = plain.copy()
     cv2.circle(disc, (160, 120), 60, (60, 60, 60), -1)
     assert measure(plain) == measure(specks) == measure(disc) == (0, False)  # nothing, dust, one large thing
+
+
+def test_small_shapes_are_counted_in_a_letterboxed_film(tmp_path):
+    """The plain backdrop is judged on the picture, not on the black bars around it."""
+    from conftest import swimmers
+    from vidcap.learning import synth
+
+    bars = np.zeros((30, 320, 3), np.uint8)
+    path = str(tmp_path / "letterboxed.mp4")
+    synth.make_drawn_video(path, lambda i, t: np.vstack([bars, swimmers(5, (320, 180), t), bars]), 75)
+    assert describe_video(path, Options(narrator="rules")).facts[0].shapes["count"] == 5
