@@ -1,8 +1,8 @@
 """Everything measured on frames during the one decode pass, besides shots and CNN features:
 per decoded frame, luma statistics (black frames, fades); per sampled frame (its picture
 without black bars: technical.without_bars), faces, camera motion, colour, colour bars, small
-shapes on a plain backdrop and a text check, faces only when the frame has changed since the last one analysed and at most once
-a second; objects (a COCO detector) on a sampled frame
+shapes on a plain backdrop and a text check, faces only when the frame has changed since the
+last one analysed and at most once a second; objects (a COCO detector) on a sampled frame
 at most every `object_gap` seconds and on each shot's first; and OCR on the frame most likely to
 hold text in each stretch of up to `ocr_window` seconds of a shot, so that reading costs little
 (and on a second, different-looking one where what it read is not plainly words)."""
