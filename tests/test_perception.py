@@ -225,10 +225,10 @@ def _night_city(width=640, height=360, lit=True):
 
 def test_night_from_a_dark_sky_and_lit_points_not_from_hue():
     """Issue 10: night skyscrapers with lit windows were "Water." (and day)."""
-    from vidcap.analysis.perception.setting import describe_setting, night_measures
+    from vidcap.analysis.perception.setting import describe_setting, measure_frame, night_measures
 
-    night = np.array([night_measures(_night_city())] * 3).T
-    day = np.array([night_measures(_night_city(lit=False))] * 3).T
+    night = np.array([night_measures(measure_frame(_night_city()))] * 3).T
+    day = np.array([night_measures(measure_frame(_night_city(lit=False)))] * 3).T
     assert night[0, 0] >= 0.5 and night[1, 0] >= 20 and day[0, 0] == 0 and day[1, 0] < 1
     blue_below = np.full(3, 0.8)
     setting = describe_setting(np.zeros(3), np.zeros(3), blue_below, {}, [], "normal", 0.4, tuple(night))
@@ -516,12 +516,12 @@ def test_small_shapes_on_a_plain_backdrop_are_counted(described):
 
 def test_only_small_like_shapes_on_a_plain_backdrop_count():
     from conftest import swimmers
-    from vidcap.analysis.perception.setting import thumbnail_hsv
+    from vidcap.analysis.perception.setting import measure_frame, thumbnail_hsv
     from vidcap.analysis.perception.shapes import small_shapes
     from vidcap.learning import synth
 
     def measure(frame):
-        return small_shapes(frame, thumbnail_hsv(frame))
+        return small_shapes(measure_frame(frame), thumbnail_hsv(frame))
 
     assert measure(swimmers(4, (640, 480), 0.0)) == (4, True)
     assert measure(swimmers(3, (320, 240), 1.0, dark=False)) == (3, False)  # flies, lit, on a dark floor

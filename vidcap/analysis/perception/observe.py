@@ -19,7 +19,7 @@ from ...timing import timed
 from .motion import global_motion
 from .objects import SEEN, detect_objects
 from .people import HAND_PERSON, clothes_colour, find_faces, find_hands, smiles
-from .setting import COLOUR_SHARES, colour_shares, colour_stats, night_measures, thumbnail_hsv
+from .setting import COLOUR_SHARES, colour_shares, colour_stats, measure_frame, night_measures, thumbnail_hsv
 from .shapes import small_shapes
 from .technical import is_colour_bars
 from .text import colour_text_candidates, plainly_words, read_text, text_candidates, trim_heap
@@ -123,8 +123,9 @@ class FrameObserver:
             chars = sum(b[4] for boxes in looks.values() for b in boxes)
         with timed(self.seconds, "colour, setting"):
             hsv = thumbnail_hsv(image)  # the picture: black bars are no colour of it
-            setting = [*colour_stats(hsv), *night_measures(image), chars, is_colour_bars(small), colour_shares(hsv)]
-            shapes = small_shapes(image, hsv)
+            measured = measure_frame(image)
+            setting = [*colour_stats(hsv), *night_measures(measured), chars, is_colour_bars(small), colour_shares(hsv)]
+            shapes = small_shapes(measured, hsv)
         largest = max(faces, key=lambda f: f[3], default=(0, 0, 0, 0, np.nan))
         with timed(self.seconds, "faces"):
             clothes = clothes_colour(image, largest) if faces else np.nan

@@ -32,22 +32,28 @@ def colour_stats(hsv: np.ndarray) -> tuple[float, float, float, float]:
 GLARE_LEVEL = 235
 
 
-NIGHT_WIDTH = 320  # night_measures reads the frame at this width, so its counts do not depend on size
+MEASURE_WIDTH = 320  # night_measures and shapes.small_shapes read a frame at this width, so their
+# counts and sizes do not depend on the video's
+
+
+def measure_frame(image: np.ndarray) -> np.ndarray:
+    """A BGR frame at MEASURE_WIDTH wide, made once per sampled frame for the measures that read it."""
+    h, w = image.shape[:2]
+    return cv2.resize(image, (MEASURE_WIDTH, max(2, round(h * MEASURE_WIDTH / w))), interpolation=cv2.INTER_AREA)
+
 # Below this share of night sky a frame's lit points and lines are not measured (0): describe_setting
 # uses them only where the shot's median night sky reaches NIGHT_SKY (0.15). Saves about 4 ms a frame.
 NIGHT_SKY_SEEN = 0.05
 
 
 def night_measures(image: np.ndarray) -> tuple[float, float, float]:
-    """(night sky, lit points, long lines) of a BGR frame: the share of the top third that is smooth,
+    """(night sky, lit points, long lines) of a measure_frame(): the share of the top third that is smooth,
     dark, saturated blue or violet (a night sky: a day sky is bright, a black ceiling grey);
     small lights brighter than what surrounds them (windows, lamps) per 10,000 pixels; and
     straight edges longer than a fifth of the height (the sides and floors of buildings), these two
     only under a night sky (NIGHT_SKY_SEEN).
     Measured on the samples and dev set: night sky 0.21-0.89 on the night city, at most 0.08 on
     every day or indoor clip."""
-    h, w = image.shape[:2]
-    image = cv2.resize(image, (NIGHT_WIDTH, max(2, round(h * NIGHT_WIDTH / w))), interpolation=cv2.INTER_AREA)
     gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     top = slice(0, gray.shape[0] // 3)
     hue, sat, val = (c.astype(int) for c in cv2.split(cv2.cvtColor(image[top], cv2.COLOR_BGR2HSV)))

@@ -10,24 +10,22 @@ eight), the flies 2, every other clip 0."""
 import cv2
 import numpy as np
 
-SHAPES_WIDTH = 320  # frames are read at this width, so sizes do not depend on the video's
 PLAIN_BACKDROP = 30  # levels of brightness (HSV's value) between the 10th and 90th percentile of the 64x36 thumbnail
-BACKDROP_KERNEL = 21  # a median this wide (pixels at SHAPES_WIDTH) is the backdrop without small shapes
+BACKDROP_KERNEL = 21  # a median this wide (pixels at setting.MEASURE_WIDTH) is the backdrop without small shapes
 SHAPE_CONTRAST = 45  # grey levels a shape's pixels differ from the backdrop by
-MIN_AREA = 12  # pixels at SHAPES_WIDTH: less is a speck of dust
+MIN_AREA = 12  # pixels at setting.MEASURE_WIDTH: less is a speck of dust
 MAX_SHARE = 0.02  # of the frame: a larger shape is not a small one (the Earth's lit side)
 SIMILAR = 0.5  # counted shapes are at least this share of the largest's area: a fly's wing, apart, is not a fly
 NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine", 10: "ten"}
 
 
 def small_shapes(image: np.ndarray, hsv: np.ndarray) -> tuple[int, bool]:
-    """(how many, dark) small shapes of a like size stand out from a plain backdrop in a BGR frame;
-    `hsv` is its setting.thumbnail_hsv(), whose brightness tells a plain backdrop cheaply: (0, False)
-    elsewhere."""
+    """(how many, dark) small shapes of a like size stand out from a plain backdrop in a
+    setting.measure_frame(); `hsv` is the frame's setting.thumbnail_hsv(), whose brightness tells
+    a plain backdrop cheaply: (0, False) elsewhere."""
     if float(np.percentile(hsv[..., 2], 90) - np.percentile(hsv[..., 2], 10)) > PLAIN_BACKDROP:
         return 0, False
-    height = max(2, round(image.shape[0] * SHAPES_WIDTH / image.shape[1]))
-    gray = cv2.cvtColor(cv2.resize(image, (SHAPES_WIDTH, height), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2GRAY)
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     difference = gray.astype(np.int16) - cv2.medianBlur(gray, BACKDROP_KERNEL)
     best = (0, False, 0)  # count, dark, their area
     closing = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
