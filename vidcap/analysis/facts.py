@@ -158,9 +158,10 @@ class ShotFacts:
         if self.camera.get("camera") == "static":
             said.append("still view")
         if self.camera.get("subject_moving"):
-            said.append("something moves frame" + (" moving" if self.shapes else ""))
+            said.append("something moves frame")
         if self.shapes:
-            said.append(f"small shapes {self.shapes['tone']} {self.shapes['number']} background")
+            said.append(f"small shapes {self.shapes['tone']} {self.shapes['number']} background"
+                        + (" moving" if self.camera.get("subject_moving") else ""))
         said += [v for v in (self.setting.get("place"), self.setting.get("where")) if v]
         if self.setting.get("time_of_day") == "night":
             said.append("night")
