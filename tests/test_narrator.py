@@ -86,6 +86,17 @@ def test_a_title_card_says_how_it_looks_where_measured():
     assert narrate(over_a_picture) == [['Title: "THANKS FOR WATCHING"']]
 
 
+def test_something_before_a_backdrop_is_said_in_its_colours():
+    """A toy robot on a table top, nothing of it named: its colours against the backdrop's, rather
+    than the frame's main colour alone ("A still view, mostly orange")."""
+    robot = facts(colours={"frame": ["orange"], "centre": ["orange"], "backdrop": "orange", "subject": ["red", "yellow"]},
+                  camera={"camera": "static"}, brightness=100)
+    assert narrate(robot) == [["A still view of something red and yellow against an orange background."]]
+    assert {"something", "red", "yellow", "orange", "background"} <= robot.words()
+    no_subject = facts(colours={"frame": ["orange"], "backdrop": "orange", "subject": []}, camera={"camera": "static"})
+    assert narrate(no_subject) == [["A still view, mostly orange."]]
+
+
 def test_a_backdrop_takes_its_article():
     """ "on a orange background" was said of the trailer's sepia close-up."""
     from vidcap.analysis.facts import ShotFacts

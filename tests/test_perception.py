@@ -292,6 +292,19 @@ def test_a_backdrop_is_one_colour_around_the_subject():
     assert describe_colours(dark)["backdrop"] is None
 
 
+def test_what_stands_before_a_backdrop_is_named_in_its_colours_and_shadow_is_not():
+    from vidcap.analysis.perception.setting import COLOUR_NAMES, describe_colours
+
+    n = len(COLOUR_NAMES)
+    shares = lambda names: np.bincount([COLOUR_NAMES.index(c) for c in names], minlength=n) / len(names)
+    toy = np.r_[shares(["orange"] * 9 + ["red"]), shares(["orange"] * 5 + ["red", "red", "yellow", "yellow", "black"])]
+    assert describe_colours(toy)["subject"] == ["red", "yellow"]
+    in_shadow = np.r_[shares(["orange"] * 9 + ["black"]), shares(["orange"] * 6 + ["black", "black", "grey", "grey"])]
+    assert describe_colours(in_shadow)["subject"] == []
+    no_backdrop = np.r_[shares(["orange", "yellow", "grey"]), shares(["red", "yellow"])]
+    assert describe_colours(no_backdrop)["subject"] == []
+
+
 def test_black_bars_are_not_part_of_the_picture():
     from vidcap.analysis.perception.technical import without_bars
 

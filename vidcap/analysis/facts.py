@@ -179,6 +179,8 @@ class ShotFacts:
         said += self.colours.get("frame", []) + self.colours.get("centre", []) + self.colours.get("mixed", [])
         if self.colours.get("backdrop"):
             said.append(self.colours["backdrop"] + " background" + (" dark" if self.dark_backdrop else ""))
+        if self.colours.get("subject"):
+            said.append("something " + " ".join(self.colours["subject"]))
         return {w for phrase in said for w in content_words(phrase)}
 
     @property

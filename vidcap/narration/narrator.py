@@ -235,7 +235,11 @@ class RulesNarrator:
         # Nothing named but where the view is (a window), yet a viewer still sees a picture: say what
         # was measured of it.
         bare = not out or (out == [sentence(phrase)] and phrase in SETTING_THINGS)
-        if bare and (colours := facts.colours.get("frame")):
+        if bare and (subject := facts.colours.get("subject")):
+            still = "A still view of " if camera.get("camera") == "static" else ""
+            backdrop = facts.colours["backdrop"]
+            out.append(sentence(f"{still}something {join_names(subject)} against {article(backdrop)} {backdrop} background"))
+        elif bare and (colours := facts.colours.get("frame")):
             still = "A still view, mostly " if camera.get("camera") == "static" else "Mostly "
             out.append(sentence(still + join_names(colours)))
         elif bare and (colours := facts.colours.get("mixed")):  # no colour has a quarter of the frame
