@@ -219,3 +219,28 @@ def test_a_long_bench_film_repeats_the_base_film_without_reencoding(tmp_path):
     parts = json.load(open(film + ".clips.json"))
     assert [(p["clip"], p["start"]) for p in parts][-2:] == [("dev/a.mp4", 4.0), ("b.mp4", 5.0)] and len(parts) == 6
     assert os.path.getsize(film) == pytest.approx(3 * os.path.getsize(base), rel=0.1)
+
+
+def test_a_debian_package_yields_the_files_it_installs():
+    """Dev clips come from Debian packages too: a .deb is an ar archive whose data.tar.xz holds
+    ./usr/...; its members are padded to an even length."""
+    import io
+    import tarfile
+
+    from vidcap.samples import _members, _registry_archive
+
+    clip = b"a clip"
+    data = io.BytesIO()
+    with tarfile.open(fileobj=data, mode="w:xz") as tar:
+        info = tarfile.TarInfo("./usr/share/demo/movie.avi")
+        info.size = len(clip)
+        tar.addfile(info, io.BytesIO(clip))
+
+    def member(name: str, body: bytes) -> bytes:
+        header = f"{name:<16}{0:<12}{0:<6}{0:<6}{100644:<8}{len(body):<10}`\n".encode()
+        return header + body + b"\n" * (len(body) % 2)
+
+    deb = b"!<arch>\n" + member("debian-binary", b"2.0\n") + member("control.tar.xz", b"x") + member("data.tar.xz", data.getvalue())
+    assert [(path, read()) for path, read in _members(deb)] == [("usr/share/demo/movie.avi", clip)]
+    assert _registry_archive("deb:demo=1.0-1 (pool/main/d/demo/demo_1.0-1_all.deb)") == \
+        "https://deb.debian.org/debian/pool/main/d/demo/demo_1.0-1_all.deb"

