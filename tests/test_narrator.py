@@ -97,6 +97,12 @@ def test_something_before_a_backdrop_is_said_in_its_colours():
     assert narrate(no_subject) == [["A still view, mostly orange."]]
 
 
+def test_a_camera_thrown_about_is_said_to_move_about():
+    shaky = facts(camera={"camera": "move about", "confidence": 0.9}, setting={"where": "outdoors", "place": "water"})
+    assert narrate(shaky) == [["Water.", "The camera moves about."]]
+    assert {"camera", "move"} <= shaky.words()
+
+
 def test_a_backdrop_takes_its_article():
     """ "on a orange background" was said of the trailer's sepia close-up."""
     from vidcap.analysis.facts import ShotFacts

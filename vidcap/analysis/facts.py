@@ -84,7 +84,7 @@ def concept_table() -> ConceptTable:
 # Words a description may use without a fact behind them: articles, prepositions, linking and
 # referring words. Every other word must be backed by a fact of its shot (ShotFacts.words).
 FUNCTION_WORDS = frozenset("""a an the of in on at by to from with through and or but is are its it
-they them their this that these there here into onto over under near beside behind before after against
+they them their this that these there here into onto over under near beside behind before after against about
 then still again back new scene same one also as for now mostly view shot""".split())
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 
@@ -198,7 +198,7 @@ class ShotFacts:
 
 
 def name_concepts(mean: np.ndarray, min_score: float = 0.5, min_kind_score: float = 0.35,
-                  above_chance: float = 0.15, max_concepts: int = 2) -> tuple[list[dict], dict]:
+                  above_chance: float = 0.2, max_concepts: int = 2) -> tuple[list[dict], dict]:
     """From a shot's mean probability mass per concept (ConceptTable.scores over its sampled
     frames): concepts named when their mass reaches `min_score`; otherwise, when a kind's mass
     reaches `min_kind_score` and exceeds its share of ImageNet's classes by `above_chance`, the
