@@ -219,6 +219,29 @@ def test_a_long_bench_film_repeats_the_base_film_without_reencoding(tmp_path):
     parts = json.load(open(film + ".clips.json"))
     assert [(p["clip"], p["start"]) for p in parts][-2:] == [("dev/a.mp4", 4.0), ("b.mp4", 5.0)] and len(parts) == 6
     assert os.path.getsize(film) == pytest.approx(3 * os.path.getsize(base), rel=0.1)
+    make_cuts_video(str(base), [2.0, 2.0], fps=24)  # a new base film: the copies are made anew
+    os.utime(base, (os.path.getmtime(film) + 1,) * 2)
+    assert probe(repeated_film(str(base), str(tmp_path), 5 / 60)).duration == pytest.approx(8.0, abs=0.1)
+
+
+def test_the_bench_film_is_made_anew_when_the_dev_set_changes(tmp_path):
+    """A film joined from the dev set's clips is reused only while the dev set lists the same clips."""
+    import json
+
+    from vidcap.bench.film import real_film
+    from vidcap.learning.synth import make_cuts_video
+    from vidcap.samples import REAL_CLIPS
+
+    samples = tmp_path / "samples"
+    (samples / "dev").mkdir(parents=True)
+    for name in ["dev/a.mp4", "dev/b.mp4", *REAL_CLIPS]:
+        make_cuts_video(str(samples / name), [0.5], fps=24)
+    (samples / "dev" / "clips.json").write_text(json.dumps({"a.mp4": {}}))
+    film = real_film(str(tmp_path / "bench"), 0.05, str(samples))
+    first = [part["clip"] for part in json.load(open(film + ".clips.json"))]
+    (samples / "dev" / "clips.json").write_text(json.dumps({"a.mp4": {}, "b.mp4": {}}))
+    again = [part["clip"] for part in json.load(open(real_film(str(tmp_path / "bench"), 0.05, str(samples)) + ".clips.json"))]
+    assert "dev/b.mp4" not in first and "dev/b.mp4" in again
 
 
 def test_a_debian_package_yields_the_files_it_installs():

@@ -46,8 +46,6 @@ def real_film(folder: str, minutes: float, samples: str = "samples") -> str:
     if minutes > BASE_MINUTES:
         return repeated_film(real_film(folder, BASE_MINUTES, samples), folder, minutes)
     path = os.path.join(folder, f"real-{minutes:g}min-720p.mp4")
-    if os.path.exists(path) and os.path.exists(path + ".clips.json"):
-        return path
     dev = os.path.join(samples, "dev")
     clips = [os.path.join(dev, name) for name in json.load(open(os.path.join(dev, "clips.json")))]
     clips += [os.path.join(samples, name) for name in sorted(REAL_CLIPS)]
@@ -61,6 +59,9 @@ def real_film(folder: str, minutes: float, samples: str = "samples") -> str:
             if total < minutes * 60:
                 chosen.append(clip)
                 total += durations[clip]
+    if os.path.exists(path) and os.path.exists(path + ".clips.json") and \
+            [part["clip"] for part in json.load(open(path + ".clips.json"))] == [os.path.relpath(c, samples) for c in chosen]:
+        return path  # made before from the same clips; a dev set with other clips makes a new film
     fit = "scale=1280:720:force_original_aspect_ratio=decrease,pad=1280:720:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=24,format=yuv420p"
     graph = ";".join(f"[{i}:v:0]{fit}[v{i}]" for i in range(len(chosen)))
     graph += ";" + "".join(f"[v{i}]" for i in range(len(chosen))) + f"concat=n={len(chosen)}:v=1:a=0[film]"
@@ -85,8 +86,8 @@ def repeated_film(base: str, folder: str, minutes: float) -> str:
     from ..analysis.decode import probe
 
     path = os.path.join(folder, f"real-{minutes:g}min-720p.mp4")
-    if os.path.exists(path) and os.path.exists(path + ".clips.json"):
-        return path
+    if os.path.exists(path) and os.path.exists(path + ".clips.json") and os.path.getmtime(path) >= os.path.getmtime(base):
+        return path  # made from this very base film, not from one made before it
     length = probe(base).duration
     copies = max(1, -(-round(minutes * 60) // round(length)))
     listing = path + ".list.txt"
