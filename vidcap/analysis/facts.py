@@ -207,7 +207,8 @@ def name_concepts(mean: np.ndarray, min_score: float = 0.5, min_kind_score: floa
     0.6). Also the mass per kind.
     Why the chance level: 345 of the 1000 classes are animals, so a frame the classifier cannot
     read spreads about 0.35 on animals (a tree's foliage 0.22-0.43, a cartoon 0.12-0.43, at most
-    0.08 on any one animal); a real animal on bigbuckbunny drew 0.59."""
+    0.08 on any one animal; murky water full of bubbles 0.50); real animals drew 0.50-0.88
+    (bigbuckbunny's rabbit 0.58), so the generic word needs 0.545 and goes unsaid on a few."""
     table = concept_table()
     kinds = {k: round(float(sum(m for m, c in zip(mean, table.concepts) if c.kind == k)), 3)
              for k in sorted({c.kind for c in table.concepts})}
