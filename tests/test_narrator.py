@@ -97,6 +97,18 @@ def test_something_before_a_backdrop_is_said_in_its_colours():
     assert narrate(no_subject) == [["A still view, mostly orange."]]
 
 
+def test_black_and_white_is_said_once_where_the_colour_goes():
+    """A 1906 race film in greys: said at its first shot, not again at each of the next; a card of
+    white letters on black is no black-and-white picture."""
+    grey = {"frame": ["grey"], "monochrome": True}
+    film = [facts(colours=grey, camera={"camera": "static"}), facts(colours=grey, **STREET)]
+    assert narrate(*film) == [["A still view, mostly grey.", "In black and white."], ["A car in a street."]]
+    assert {"black", "white"} <= film[0].words()
+    card = facts(colours={"frame": ["black"], "monochrome": True}, brightness=20,
+                 text=[{"text": "Made with", "kind": "title", "score": 0.9, "box": [0.4, 0.45, 0.2, 0.05]}])
+    assert narrate(card) == [['Title: "Made with"']]
+
+
 def test_a_camera_thrown_about_is_said_to_move_about():
     shaky = facts(camera={"camera": "move about", "confidence": 0.9}, setting={"where": "outdoors", "place": "water"})
     assert narrate(shaky) == [["Water.", "The camera moves about."]]

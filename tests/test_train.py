@@ -120,4 +120,7 @@ def test_concept_recall_and_false_claims():
 
     concepts = [["people", "person", "pedestrian"], ["lawn", "grass"], ["van", "vehicle"]]
     assert concept_recall("People walk across a lawn.", concepts) == pytest.approx(2 / 3)
+    old_film = [["black and white", "monochrome"]]  # a phrase is named by all its words
+    assert concept_recall("In black and white. A car.", old_film) == 1.0
+    assert concept_recall("A white car.", old_film) == 0.0
     assert false_claims("Two people walk by water, at night.", ["people", "two", "walk", "lawn"]) == ["night", "water"]

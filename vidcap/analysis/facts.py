@@ -181,6 +181,8 @@ class ShotFacts:
             said.append(self.colours["backdrop"] + " background" + (" dark" if self.dark_backdrop else ""))
         if self.colours.get("subject"):
             said.append("something " + " ".join(self.colours["subject"]))
+        if self.colours.get("monochrome"):
+            said.append("black white")
         return {w for phrase in said for w in content_words(phrase)}
 
     @property

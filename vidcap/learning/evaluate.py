@@ -77,11 +77,12 @@ def table(rows: dict[str, dict]) -> str:
 
 
 def concept_recall(said: str, concepts: list[list[str]]) -> float:
-    """Share of the concepts (each a list of words that name it) that `said` names."""
+    """Share of the concepts (each a list of words or phrases that name it) that `said` names; a
+    phrase names it when all its content words are said ("black and white")."""
     from ..analysis.facts import content_words
 
     words = set(content_words(said))
-    named = [any(w in words for group_word in group for w in content_words(group_word)) for group in concepts]
+    named = [any((needed := set(content_words(name))) and needed <= words for name in group) for group in concepts]
     return sum(named) / len(named) if named else 1.0
 
 

@@ -245,6 +245,11 @@ class RulesNarrator:
         elif bare and (colours := facts.colours.get("mixed")):  # no colour has a quarter of the frame
             still = "A still view in " if camera.get("camera") == "static" else "A view in "
             out.append(sentence(still + join_names(colours)))
+        # Once, where the picture loses its colour, after what it shows (a short shot's cue may hold
+        # only its first sentence); a card of white letters on black is no picture.
+        if out and facts.colours.get("monochrome") and not facts.text \
+                and not (last is not None and before[last].colours.get("monochrome")):
+            out.append("In black and white.")
         return out
 
     def in_context(self, phrase: str, facts: ShotFacts, before: list[ShotFacts], said, last: Optional[int],

@@ -100,14 +100,20 @@ MIXED_SHARE = 0.1  # where no colour reaches a quarter of the frame, those that 
 # Of the frame's centre, in a colour other than its backdrop's (and not grey or black, which shadows
 # give): what stands there. Against an orange table top, a red and yellow toy robot: 0.14 and 0.13.
 SUBJECT_SHARE = 0.1
+# Below this mean share of coloured pixels (red to purple) a shot is in black and white. A
+# greyscale picture has none at all: the 1906 race film, the flies and the fish measured 0.000 in
+# every frame; the least coloured colour footage, a screen recording in greys with a webcam
+# picture in it, 0.029, a coin on a white table 0.044.
+MONOCHROME_SHARE = 0.005
 
 
 def describe_colours(mean: np.ndarray, min_share: float = 0.25) -> dict:
     """The main colours of a shot from its frames' mean colour shares: names, largest first; where
     none has `min_share` of the frame, the three largest of the mix ("mixed"); the backdrop, a
     colour (not grey or black: those are shadow and dim rooms as often as a backdrop) that fills
-    most of the frame around its centre, else None; and before a backdrop, the colours of what
-    stands in the centre ("subject", at most two)."""
+    most of the frame around its centre, else None; before a backdrop, the colours of what
+    stands in the centre ("subject", at most two); and whether the picture has no colour at all
+    ("monochrome": black and white)."""
     named = lambda part, least: [COLOUR_NAMES[i] for i in np.argsort(-part) if part[i] >= least]
     n = len(COLOUR_NAMES)
     around = (4 * mean[:n] - mean[n:]) / 3  # the centre is a quarter of the frame
@@ -116,7 +122,8 @@ def describe_colours(mean: np.ndarray, min_share: float = 0.25) -> dict:
     frame = named(mean[:n], min_share)
     subject = [c for c in named(mean[n:], SUBJECT_SHARE) if c not in (backdrop, "grey", "black")][:2] if backdrop else []
     return {"frame": frame, "centre": named(mean[n:], min_share), "backdrop": backdrop,
-            "mixed": [] if frame else named(mean[:n], MIXED_SHARE)[:3], "subject": subject}
+            "mixed": [] if frame else named(mean[:n], MIXED_SHARE)[:3], "subject": subject,
+            "monochrome": bool(mean[:6].sum() < MONOCHROME_SHARE)}
 
 
 # ImageNet concepts that show open water; blue below the horizon is water only beside one of them
