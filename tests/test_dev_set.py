@@ -267,3 +267,20 @@ def test_a_debian_package_yields_the_files_it_installs():
     assert [(path, read()) for path, read in _members(deb)] == [("usr/share/demo/movie.avi", clip)]
     assert _registry_archive("deb:demo=1.0-1 (pool/main/d/demo/demo_1.0-1_all.deb)") == \
         "https://deb.debian.org/debian/pool/main/d/demo/demo_1.0-1_all.deb"
+
+
+def test_a_clip_whose_package_cannot_be_fetched_is_a_one_line_error(tmp_path, monkeypatch):
+    import json
+    import urllib.error
+    import urllib.request
+
+    from vidcap.samples import fetch_dev_set
+
+    def gone(address, timeout):
+        raise urllib.error.HTTPError(address, 404, "Not Found", {}, None)
+
+    monkeypatch.setattr(urllib.request, "urlopen", gone)
+    (tmp_path / "clips.json").write_text(json.dumps({"x.mp4": {
+        "package": "deb:demo=1.0-1 (pool/main/d/demo/demo_1.0-1_all.deb)", "path": "usr/x.mp4", "sha256": "0"}}))
+    with pytest.raises(SystemExit, match="cannot fetch deb:demo=1.0-1 .*404"):
+        fetch_dev_set(str(tmp_path))

