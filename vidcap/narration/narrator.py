@@ -44,6 +44,11 @@ def join_names(names: list[str]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def background(colour: str) -> str:
+    """ "a blue background", "an orange background", "a dark blue background"."""
+    return f"{article(colour)} {colour} background"
+
+
 def sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?", '"')) else ".")
 
@@ -67,7 +72,7 @@ def who(facts: ShotFacts, detail: int = 3) -> str:
     people = facts.people
     suited = suited_name(facts)
     framing = people.get("framing")
-    backdrop = f" against {article(colour)} {colour} background" if (colour := facts.colours.get("backdrop")) \
+    backdrop = f" against {background(colour)}" if (colour := facts.colours.get("backdrop")) \
         and detail >= 3 else ""
     dressed = f" in {article(people['clothes'])} {people['clothes']} top" \
         if people.get("clothes") and not suited and detail >= 1 else ""
@@ -129,7 +134,7 @@ def shapes_phrase(facts: ShotFacts, noun: str = "") -> str:
         return ""
     moving = " moving" if facts.camera.get("subject_moving") else ""
     colours = facts.colours.get("frame", [])
-    backdrop = f" on {article(colours[0])} {colours[0]} background" if len(colours) == 1 and facts.lighting != "dark" else ""
+    backdrop = f" on {background(colours[0])}" if len(colours) == 1 and facts.lighting != "dark" else ""
     return f"{shapes['number']} small {noun or shapes['tone'] + ' shapes'}{moving}{backdrop}"
 
 
@@ -144,7 +149,7 @@ def title_style(facts: ShotFacts) -> str:
     shade = "dark " if facts.dark_backdrop else ""
     parts = [f"in {colour}"] if colour else []
     if backdrop and backdrop != colour:
-        parts.append(f"on {article(shade + backdrop)} {shade}{backdrop} background")
+        parts.append(f"on {background(shade + backdrop)}")
     return " ".join(parts)
 
 
@@ -237,8 +242,7 @@ class RulesNarrator:
         bare = not out or (out == [sentence(phrase)] and phrase in SETTING_THINGS)
         if bare and (subject := facts.colours.get("subject")):
             still = "A still view of " if camera.get("camera") == "static" else ""
-            backdrop = facts.colours["backdrop"]
-            out.append(sentence(f"{still}something {join_names(subject)} against {article(backdrop)} {backdrop} background"))
+            out.append(sentence(f"{still}something {join_names(subject)} against {background(facts.colours['backdrop'])}"))
         elif bare and (colours := facts.colours.get("frame")):
             still = "A still view, mostly " if camera.get("camera") == "static" else "Mostly "
             out.append(sentence(still + join_names(colours)))
