@@ -73,12 +73,14 @@ def night_measures(image: np.ndarray) -> tuple[float, float, float]:
 COLOUR_NAMES = ("red", "orange", "yellow", "green", "blue", "purple", "white", "grey", "black")
 COLOUR_SHARES = 2 * len(COLOUR_NAMES)  # per frame: the whole frame's, then its centre's
 _HUE_EDGES = (8, 20, 35, 85, 130, 165)  # OpenCV hue (0-179) where red, orange, ... purple end
+CHROMATIC = len(_HUE_EDGES)  # COLOUR_NAMES' first six, red to purple: the colours with a hue
+SHADES = ("grey", "black")  # shadow and dim rooms as often as a backdrop or a thing's colour
 
 
 def colour_labels(hsv: np.ndarray) -> np.ndarray:
     """The COLOUR_NAMES index of each pixel of an (..., 3) OpenCV HSV array."""
     hue, sat, val = (hsv[..., k].astype(int) for k in range(3))
-    chromatic = np.searchsorted(_HUE_EDGES, hue, side="right") % 6  # hues past purple wrap to red
+    chromatic = np.searchsorted(_HUE_EDGES, hue, side="right") % CHROMATIC  # hues past purple wrap to red
     return np.where(val < 50, 8, np.where(sat < 40, np.where(val > 190, 6, 7), chromatic))
 
 
@@ -118,12 +120,12 @@ def describe_colours(mean: np.ndarray, min_share: float = 0.25) -> dict:
     n = len(COLOUR_NAMES)
     around = (4 * mean[:n] - mean[n:]) / 3  # the centre is a quarter of the frame
     top = int(np.argmax(around))
-    backdrop = COLOUR_NAMES[top] if around[top] >= BACKDROP_SHARE and COLOUR_NAMES[top] not in ("grey", "black") else None
+    backdrop = COLOUR_NAMES[top] if around[top] >= BACKDROP_SHARE and COLOUR_NAMES[top] not in SHADES else None
     frame = named(mean[:n], min_share)
-    subject = [c for c in named(mean[n:], SUBJECT_SHARE) if c not in (backdrop, "grey", "black")][:2] if backdrop else []
+    subject = [c for c in named(mean[n:], SUBJECT_SHARE) if c != backdrop and c not in SHADES][:2] if backdrop else []
     return {"frame": frame, "centre": named(mean[n:], min_share), "backdrop": backdrop,
             "mixed": [] if frame else named(mean[:n], MIXED_SHARE)[:3], "subject": subject,
-            "monochrome": bool(mean[:6].sum() < MONOCHROME_SHARE)}
+            "monochrome": bool(mean[:CHROMATIC].sum() < MONOCHROME_SHARE)}
 
 
 # ImageNet concepts that show open water; blue below the horizon is water only beside one of them
