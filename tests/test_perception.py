@@ -282,11 +282,16 @@ def test_a_piece_of_a_line_read_again_inside_its_box_is_dropped():
     assert _drop_fragments([piece, whole, below]) == [whole, below]
 
 
-def test_a_backdrop_is_one_colour_around_the_subject():
-    from vidcap.analysis.perception.setting import COLOUR_NAMES, describe_colours
+def shares(names: list[str]) -> np.ndarray:
+    """The colour shares (setting.COLOUR_NAMES order) of a picture made of these names, one each."""
+    from vidcap.analysis.perception.setting import COLOUR_NAMES
 
-    n = len(COLOUR_NAMES)
-    shares = lambda names: np.bincount([COLOUR_NAMES.index(c) for c in names], minlength=n) / len(names)
+    return np.bincount([COLOUR_NAMES.index(c) for c in names], minlength=len(COLOUR_NAMES)) / len(names)
+
+
+def test_a_backdrop_is_one_colour_around_the_subject():
+    from vidcap.analysis.perception.setting import describe_colours
+
     blue_around_a_face = np.r_[0.75 * shares(["blue"]) + 0.25 * shares(["red"]), shares(["red"])]
     assert describe_colours(blue_around_a_face)["backdrop"] == "blue"
     room = np.r_[shares(["orange", "yellow", "grey"]), shares(["orange"])]
@@ -296,10 +301,8 @@ def test_a_backdrop_is_one_colour_around_the_subject():
 
 
 def test_what_stands_before_a_backdrop_is_named_in_its_colours_and_shadow_is_not():
-    from vidcap.analysis.perception.setting import COLOUR_NAMES, describe_colours
+    from vidcap.analysis.perception.setting import describe_colours
 
-    n = len(COLOUR_NAMES)
-    shares = lambda names: np.bincount([COLOUR_NAMES.index(c) for c in names], minlength=n) / len(names)
     toy = np.r_[shares(["orange"] * 9 + ["red"]), shares(["orange"] * 5 + ["red", "red", "yellow", "yellow", "black"])]
     assert describe_colours(toy)["subject"] == ["red", "yellow"]
     in_shadow = np.r_[shares(["orange"] * 9 + ["black"]), shares(["orange"] * 6 + ["black", "black", "grey", "grey"])]
@@ -309,10 +312,8 @@ def test_what_stands_before_a_backdrop_is_named_in_its_colours_and_shadow_is_not
 
 
 def test_a_picture_without_colour_is_black_and_white():
-    from vidcap.analysis.perception.setting import COLOUR_NAMES, describe_colours
+    from vidcap.analysis.perception.setting import describe_colours
 
-    n = len(COLOUR_NAMES)
-    shares = lambda names: np.bincount([COLOUR_NAMES.index(c) for c in names], minlength=n) / len(names)
     greys = np.r_[shares(["grey", "white", "black"]), shares(["grey"])]
     assert describe_colours(greys)["monochrome"]
     screen_and_webcam = np.r_[0.97 * shares(["grey"]) + 0.03 * shares(["orange"]), shares(["grey"])]
