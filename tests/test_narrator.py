@@ -187,3 +187,31 @@ def test_small_shapes_are_told_where_nothing_else_is_named():
     assert narrate(facts(**eight, concepts=car)) == [["A car."]]  # named things are said, not shapes
     titled = narrate(facts(**eight, text=[{"text": "HELLO", "kind": "title", "colour": None}]))
     assert titled == [['Title: "HELLO"']]  # a card's letters are no shapes
+
+
+def test_a_title_over_part_of_a_shot_leaves_the_picture_described_too():
+    """A title on the first of ten seconds (a physics film's slate): the picture is described too;
+    a title on screen through the shot is all that is read out."""
+    line = {"text": "LYCEE JEAN BART -- 2016", "kind": "title", "score": 0.93, "colour": "red"}
+    person = {"count": 1, "framing": "person", "confidence": 1.0}
+    assert narrate(facts(text=[line], text_share=0.1, people=person)) == \
+        [['Title in red: "LYCEE JEAN BART -- 2016"', "A person."]]
+    assert narrate(facts(text=[line], text_share=0.9, people=person)) == [['Title in red: "LYCEE JEAN BART -- 2016"']]
+
+
+def test_a_face_that_talks_is_said_to_talk():
+    face = {"count": 1, "framing": "close-up", "confidence": 1.0, "facing": True}
+    talking = {**face, "talking": True}
+    assert narrate(facts(people=talking)) == [["A close-up of a person talking to the camera."]]
+    assert {"talking", "camera"} <= facts(people=talking).words()
+    assert narrate(facts(people={**talking, "facing": False})) == [["A close-up of a person talking."]]
+    said = narrate(facts(people=face), facts(people=talking, continues=True))
+    assert said == [["A close-up of a person facing the camera."], ["The person talks."]]
+
+
+def test_a_sentence_too_long_for_a_cue_is_told_with_less_detail_not_cut_short():
+    """Two lines of 42 characters: 86 characters lost their last word to an ellipsis ("several…")."""
+    talker = facts(people={"count": 1, "framing": "close-up", "confidence": 1.0, "facing": True, "talking": True,
+                           "clothes": "red"}, setting={"where": "indoors"},
+                   objects=[{"name": "book", "count": 5, "score": 0.6}])
+    assert narrate(talker) == [["Indoors, a close-up of a person in a red top talking and several books."]]

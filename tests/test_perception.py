@@ -497,6 +497,23 @@ def test_a_shot_smiles_when_two_looks_and_a_tenth_of_those_that_could_tell_do():
     assert not smiling(np.full(5, nan))
 
 
+def test_a_face_talks_where_a_voice_is_heard_through_the_shot_and_its_mouth_moves():
+    from types import SimpleNamespace
+
+    from vidcap.analysis.facts import voiced
+    from vidcap.analysis.perception.people import talking
+
+    nan = np.nan
+    words = np.array([0.02, nan, 0.17, 0.11, 0.03])  # a talking head's lip gap, read once a second
+    assert talking(words, voiced=0.9)
+    assert not talking(words, voiced=0.3)  # a voice through a third of the shot: someone else may speak
+    assert not talking(np.array([0.02, 0.03, 0.02, 0.03]), voiced=1.0)  # a voice over a still mouth
+    assert not talking(np.array([nan, 0.17, nan]), voiced=1.0)  # one reading is no movement
+    shot = SimpleNamespace(start=2.0, end=6.0)
+    assert voiced(np.array([[0.0, 3.0], [5.0, 9.0]]), shot) == pytest.approx(0.5)
+    assert voiced(np.zeros((0, 2)), shot) == 0.0
+
+
 def test_hands_count_when_seen_in_two_looks_and_a_third_and_alone_without_a_face():
     from vidcap.analysis.perception.people import describe_hands
 

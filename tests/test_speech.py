@@ -11,11 +11,12 @@ import pytest
 
 from test_cues import check_rules
 from vidcap.cli import main
+from vidcap.errors import BadVideo
 from vidcap.learning import synth
 from vidcap.narration.cues import Cue
 from vidcap.narration.dialogue import merge, speech_cues
-from vidcap.analysis.speech import Word, transcribe
-from vidcap.pipeline import Options, describe_video
+from vidcap.analysis.speech import Word, speech_spans, transcribe
+from vidcap.pipeline import Options, analyse, describe_video
 
 SAID = ("The train leaves the station at nine. "
         "Please take your seats and keep your tickets ready for the conductor.")
@@ -47,6 +48,17 @@ def test_speech_is_transcribed_with_word_times(spoken_clip):
     assert error <= WER_BOUND, (error, [w.text for w in words])
     assert 0.5 <= words[0].start <= 1.6  # spoken from 1 s (Whisper's word times are good to a few tenths)
     assert all(a.start <= b.start for a, b in zip(words, words[1:]))
+
+
+def test_where_a_voice_is_heard_without_transcribing(spoken_clip, clips):
+    spans = speech_spans(spoken_clip)
+    assert len(spans) == 1, spans
+    start, end = spans[0]
+    assert 0.5 <= start <= 1.5 and end >= 6.0  # SAID is spoken from 1 s, for about 6 s
+    assert speech_spans(clips["cuts.mp4"]) == []  # no audio track
+    with pytest.raises(BadVideo):  # ffmpeg stopped at the time limit
+        speech_spans(spoken_clip, limit=1e-3)
+    assert analyse(spoken_clip).voices.tolist() == [list(spans[0])]  # kept with the analysis, for the facts
 
 
 def test_both_gives_dialogue_timed_to_speech_and_descriptions_where_no_one_speaks(spoken_clip, tmp_path):

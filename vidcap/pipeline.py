@@ -12,7 +12,7 @@ from . import __version__, cache
 from .errors import BadVideo
 from .narration.cues import Cue, ReadabilityRules, Span, make_cues, unsaid
 from .narration.dialogue import merge, no_dialogue, speech_cues
-from .analysis.speech import DEFAULT_SPEECH_MODEL, Word, transcribe
+from .analysis.speech import DEFAULT_SPEECH_MODEL, Word, speech_spans, transcribe
 from .analysis.decode import VideoInfo, iter_frames, keyframe_times, probe, time_limit
 from .analysis.facts import ShotFacts, all_facts, concept_table
 from .analysis.features import DEFAULT_ENCODER, Encoder, FeatureSpool, FrameRows, cpu_cores, load_encoder, set_threads
@@ -24,7 +24,7 @@ from .analysis.perception.text import text_onset, word_times
 from .analysis.shots import Shot, ShotDetector, ShotSettings, parts, shrink, split_at, start_fades
 from .timing import timed
 
-ANALYSIS_VERSION = 34  # bump when what analyse() stores changes
+ANALYSIS_VERSION = 35  # bump when what analyse() stores changes
 SEGMENT_SECONDS = 600.0
 SHORTEST = 0.001  # seconds: a video whose frames span less has no time to hold a subtitle
 SMALL_WIDTH = 256  # every decoded frame is shrunk to this width for luma, motion and the change check
@@ -67,6 +67,7 @@ class Analysis:
     measures: dict
     ocr: list
     objects: list
+    voices: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # (start, end) where a voice is heard
     thumbnails: list = field(default_factory=list)  # [(time, JPEG bytes)] for the review page
     blacks: list = field(default_factory=list)  # technical.black_segments of every decoded frame
     fades: list = field(default_factory=list)  # technical.fades into and out of them
@@ -115,7 +116,7 @@ def _cache_fields(path: str, options: Options) -> dict:
     return {"sha256": cache.file_digest(path), "version": ANALYSIS_VERSION,
             "encoder": options.encoder, "concepts": concept_table().digest, "sample_fps": options.sample_fps,
             "short_side": options.short_side, "decode_fps": options.decode_fps, "still_diff": options.still_diff,
-            "segment_seconds": options.segment_seconds, "shots": asdict(options.shots)}
+            "segment_seconds": options.segment_seconds, "shots": asdict(options.shots), "audio_track": options.audio_track}
 
 
 def analyse(path: str, options: Options = Options(), encoder: Optional[Encoder] = None,
@@ -146,12 +147,26 @@ def analyse(path: str, options: Options = Options(), encoder: Optional[Encoder] 
     arrays = {"duration": np.array(duration), "shots": np.array(list(zip(bounds, bounds[1:]))),
               "feature_source": source, "feature_width": np.array(parts[0]["width"]),
               **_joined([p["arrays"] for p in parts])}
+    seconds = {}
+    with timed(seconds, "voices"):
+        voices = voices_heard(path, options.audio_track, options.time_limit or time_limit(info))
+        arrays["voices"] = np.array(voices, np.float64).reshape(-1, 2)
     features = spool.finish(source, parts[0]["width"])
     if key:
         cache.save("analysis", key, arrays, rows=features.file)
     analysis = _from_arrays(info, arrays, features)
     analysis.seconds = {k: sum(p["seconds"].get(k, 0.0) for p in parts) for k in {k for p in parts for k in p["seconds"]}}
+    analysis.seconds.update(seconds)
     return analysis
+
+
+def voices_heard(path: str, track: int, limit: float) -> list[tuple[float, float]]:
+    """speech_spans, or none where the audio cannot be decoded (in `limit` seconds): the pictures
+    are still described."""
+    try:
+        return speech_spans(path, track, limit)
+    except BadVideo:
+        return []
 
 
 def segment_borders(info: VideoInfo, seconds: float) -> list[float]:
@@ -302,7 +317,7 @@ def _from_arrays(info: VideoInfo, a: dict, features: FrameRows) -> Analysis:
     appears late in a shot is read out when it appears, and a cut inside a fade to black moved
     to where the fade begins (shots.start_fades)."""
     named = {"duration", "shots", "times", "feature_source", "feature_width", "rows", "rows_saved", "concepts",
-             "brightness", "ocr", "objects", "thumb_times", "thumb_sizes", "thumb_jpegs"}
+             "brightness", "ocr", "objects", "voices", "thumb_times", "thumb_sizes", "thumb_jpegs"}
     ocr = json.loads(str(a["ocr"]))
     shots = parts([Shot(float(s), float(e)) for s, e in a["shots"]])
     read = word_times(ocr)
@@ -313,7 +328,7 @@ def _from_arrays(info: VideoInfo, a: dict, features: FrameRows) -> Analysis:
     shots = start_fades(shots, [(f["start"], black_ends[f["end"]]) for f in found if f["type"] == "fade out"])
     return Analysis(info, float(a["duration"]), shots, a["times"], features, a["concepts"],
                     a["brightness"], {k: v for k, v in a.items() if k not in named},
-                    ocr, json.loads(str(a["objects"])),
+                    ocr, json.loads(str(a["objects"])), a["voices"],
                     split_thumbnails(a["thumb_times"], a["thumb_sizes"], a["thumb_jpegs"]), blacks, found)
 
 

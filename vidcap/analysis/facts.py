@@ -118,6 +118,7 @@ class ShotFacts:
     lighting: str = "normal"  # dark, normal, bright
     people: dict = field(default_factory=lambda: {"count": 0, "framing": None, "confidence": 0.0})
     text: list[dict] = field(default_factory=list)  # [{"text", "kind", "score", "box"}]
+    text_share: float = 0.0  # of the sampled frames, those where the text check found letter-like marks
     camera: dict = field(default_factory=lambda: {"camera": "unknown", "confidence": 0.0})
     setting: dict = field(default_factory=dict)
     colours: dict = field(default_factory=dict)  # {"frame": [...], "centre": [...]}: colour names
@@ -146,6 +147,8 @@ class ShotFacts:
             said.append(self.people["clothes"] + " top")
         if self.people.get("smiling"):
             said.append("smiling smiles")
+        if self.people.get("talking"):
+            said.append("talking talks")
         if self.people.get("hands"):
             said.append("hand hands" + (" face raises" if self.people["hands"]["at_face"] else ""))
         if self.people.get("action"):
@@ -192,7 +195,7 @@ class ShotFacts:
 
     def to_dict(self) -> dict:
         return {"concepts": self.concepts, "objects": self.objects, "kinds": self.kinds, "people": self.people,
-                "text": self.text, "camera": self.camera, "setting": self.setting,
+                "text": self.text, "text_share": round(self.text_share, 2), "camera": self.camera, "setting": self.setting,
                 "colours": self.colours, "shapes": self.shapes,
                 "segments": self.segments, "brightness": round(self.brightness, 1),
                 "lighting": self.lighting, "like_shot": self.like_shot,
@@ -228,6 +231,12 @@ def name_concepts(mean: np.ndarray, min_score: float = 0.5, min_kind_score: floa
         if score >= max(min_kind_score, chance[kind] + above_chance) and kind not in named and kind in GENERIC_NAMES:
             concepts.append({"name": GENERIC_NAMES[kind], "kind": kind, "score": score})
     return concepts[:max_concepts], kinds
+
+
+def voiced(voices: np.ndarray, shot) -> float:
+    """The share of a shot in which a voice is heard (`voices`: (start, end) rows)."""
+    heard = sum(max(0.0, min(end, shot.end) - max(start, shot.start)) for start, end in voices)
+    return heard / (shot.end - shot.start) if shot.end > shot.start else 0.0
 
 
 def lighting_of(brightness: np.ndarray) -> tuple[float, str]:
@@ -292,8 +301,9 @@ def shot_facts(analysis, shot) -> ShotFacts:
     looks = [np.array(o["boxes"], np.float32).reshape(-1, 6) for o in held]
     facts.objects = describe_objects(looks, [o.get("reused", False) for o in held])
     facts.people, facts.objects = shot_people(m, held, looks, facts.concepts, facts.objects,
-                                              facts.camera.get("camera") == "static")
+                                              facts.camera.get("camera") == "static", voiced(analysis.voices, shot))
     facts.text = shot_text(analysis.ocr, shot)
+    facts.text_share = float((m["text_chars"] > 0).mean()) if len(idx) else 0.0
     facts.shapes = describe_shapes(m["shapes"], m["shapes_dark"])
     if len(idx):
         facts.colour_shares = m["colour_shares"].mean(axis=0)
@@ -306,12 +316,13 @@ def shot_facts(analysis, shot) -> ShotFacts:
 
 
 def shot_people(m: dict, held: list[dict], looks: list[np.ndarray], concepts: list[dict], objects: list[dict],
-                static: bool) -> tuple[dict, list[dict]]:
-    """Who a shot shows, from its sampled frames' measures (`m`: faces, clothes, smiles), its
-    object looks (`held`, their boxes as `looks`: bodies, hands), the classifier's concepts and
-    the detector's objects; and those objects, less a person found to be something else."""
+                static: bool, voiced: float = 0.0) -> tuple[dict, list[dict]]:
+    """Who a shot shows, from its sampled frames' measures (`m`: faces, clothes, smiles, mouths), its
+    object looks (`held`, their boxes as `looks`: bodies, hands), the classifier's concepts, the
+    detector's objects and the share of the shot in which a voice is heard (`voiced`); and those
+    objects, less a person found to be something else."""
     from .perception.objects import person_is_an_animal
-    from .perception.people import add_bodies, describe_hands, describe_people, smiling, worn_colour
+    from .perception.people import add_bodies, describe_hands, describe_people, smiling, talking, worn_colour
 
     people = describe_people(m["faces"], m["face_height"], m["face_turn"])
     few_faces = not people.get("count") or people.get("confidence", 0) < 0.5
@@ -335,6 +346,8 @@ def shot_people(m: dict, held: list[dict], looks: list[np.ndarray], concepts: li
         people["clothes"] = worn
     if people.get("framing") in ("close-up", "person") and smiling(m["smile"]):
         people["smiling"] = True
+    if alone and talking(m["mouth"], voiced):
+        people["talking"] = True
     if people.get("count") and (hands := describe_hands([o.get("hands", []) for o in held], m["faces"],
                                                         [o.get("reused", False) for o in held])):
         people["hands"] = hands

@@ -112,6 +112,54 @@ def decode_audio(path: str, track: int = 0) -> np.ndarray:
     return np.frombuffer(run.stdout, np.float32)
 
 
+VOICE_CHUNK = 60.0  # seconds of audio heard at a time: a 2-hour track is 460 MB as one array
+
+
+def speech_spans(path: str, track: int = 0, limit: Optional[float] = None) -> list[tuple[float, float]]:
+    """Where a voice is heard on audio track `track`, as (start, end) seconds: Silero's voice-activity
+    detector (it ships in faster-whisper; no Whisper model is run), read in VOICE_CHUNK pieces as
+    ffmpeg decodes them. Empty where the file has no audio. Past `limit` seconds ffmpeg is stopped
+    and the audio counts as undecodable (BadVideo)."""
+    import threading
+
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", ffmpeg_input(path),
+               "-map", f"0:a:{track}?", "-vn", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "f32le", "pipe:"]
+    spans, start = [], 0.0
+    chunk_bytes = int(VOICE_CHUNK * SAMPLE_RATE) * 4
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as ffmpeg:
+        stop = threading.Timer(limit, ffmpeg.kill) if limit else None
+        if stop:
+            stop.start()
+        try:
+            while chunk := ffmpeg.stdout.read(chunk_bytes):
+                audio = np.frombuffer(chunk[:len(chunk) // 4 * 4], np.float32)
+                for found in get_speech_timestamps(audio, VadOptions()):
+                    spans.append((start + found["start"] / SAMPLE_RATE, start + found["end"] / SAMPLE_RATE))
+                start += len(audio) / SAMPLE_RATE
+            message = ffmpeg.stderr.read().decode("utf-8", "replace").strip()
+        finally:
+            if stop:
+                stop.cancel()
+    if ffmpeg.returncode != 0 and "does not contain any stream" in message:  # no audio track
+        return []
+    if ffmpeg.returncode != 0:
+        raise BadVideo(f"{path}: the audio cannot be decoded: {message.splitlines()[-1] if message else 'ffmpeg failed'}")
+    return _joined_spans(spans)
+
+
+def _joined_spans(spans: list[tuple[float, float]], gap: float = 0.5) -> list[tuple[float, float]]:
+    """Spans that touch or nearly touch (across a chunk's border) as one."""
+    out: list[tuple[float, float]] = []
+    for start, end in sorted(spans):
+        if out and start - out[-1][1] <= gap:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
 def _label(text: str) -> str:
     """Whisper's sound marks ("[Music]", "(upbeat music)") as SDH labels: "[music]"."""
     inner = text.strip().strip("[]()").strip()

@@ -17,13 +17,17 @@ from ..errors import VidcapError
 from ..analysis.facts import GENERIC_NAMES, ShotFacts, content_words, sure_camera_move
 from ..analysis.perception.objects import OBJECT_WORDS
 from ..analysis.perception.setting import CITY
-from .cues import DANGLING, ReadabilityRules
+from .cues import DANGLING, ReadabilityRules, wrap
 
 GENERIC = set(GENERIC_NAMES.values())  # "a vehicle": not said beside a named object
 SETTING_THINGS = {"a window"}  # they say where the view is, not what it shows
 
 PLACE_PREPOSITION = {"a stage": "on", "water": "by", "grass": "on", CITY: "before"}
 NUMBERS = {2: "two", 3: "three"}
+# A title seen in fewer than this share of a shot's frames (ShotFacts.text_share) came and went
+# over the picture, which is described too; on a title card, or a title over the whole shot, the
+# title is what there is to read (the trailer's sepia rabbit behind its opening titles is no person).
+TITLE_OVER_SCENE = 1 / 3
 
 
 def object_phrase(found: dict) -> str:
@@ -81,13 +85,16 @@ def who(facts: ShotFacts, detail: int = 3) -> str:
     to_face = ", a hand to the face" if hands.get("at_face") else ""
     if framing == "close-up":
         facing = " facing the camera" if people.get("facing") and detail >= 2 else ""
+        if people.get("talking"):
+            facing = " talking to the camera" if facing else " talking"
         noun = suited or ("a person" if facing or dressed else "a face")
         return f"a close-up of {smiling(noun)}{dressed}{facing}{backdrop}{to_face}"
     walking = " walking" if people.get("action") == "walking" else ""
     if hands.get("alone"):  # no face: what shows of the person is a hand or two
         return ("two hands" if hands["count"] >= 2 else "a hand") + backdrop
     if framing == "person":
-        return smiling(suited or "a person") + dressed + walking + backdrop + to_face
+        talking = " talking" if people.get("talking") else ""
+        return smiling(suited or "a person") + dressed + walking + talking + backdrop + to_face
     if framing == "group":
         return f"{NUMBERS.get(people['count'], 'several')} people{walking}"
     if framing == "crowd":
@@ -199,7 +206,7 @@ class RulesNarrator:
         """`last`: the shot before this one that was last described (last_described); `room`:
         the seconds its cue may take (the shot and the overrun past its cut), if known: a main
         sentence that cannot be read in them is said with less detail (who), rather than lost
-        to the next shot's cue."""
+        to the next shot's cue; so is one too long for a cue's lines, rather than cut short.""" 
         if "colour bars" in facts.segments:
             return ["Colour bars."]
         if "fade out" in facts.segments:  # technical.fades: always into black
@@ -220,10 +227,11 @@ class RulesNarrator:
         known = last is not None and _light_and_place(facts) == _light_and_place(before[last])
         phrase_of = lambda f, detail=3: main_phrase(f, detail, known)
         phrase = phrase_of(facts)
-        if phrase and not titles:
+        if phrase and (not titles or 0 < facts.text_share < TITLE_OVER_SCENE):
             said_now = sentence(self.in_context(phrase, facts, before, said, last, phrase_of))
             for detail in (2, 1, 0):
-                if room is None or len(said_now) <= room * ReadabilityRules.max_cps:
+                fits = wrap(said_now, ReadabilityRules()) is not None
+                if fits and (room is None or len(said_now) <= room * ReadabilityRules.max_cps):
                     break
                 said_now = sentence(self.in_context(phrase_of(facts, detail), facts, before, said, last, phrase_of))
             out.append(said_now)
@@ -270,6 +278,7 @@ class RulesNarrator:
             # which merge).
             was = before[last].people
             events = (["smiles"] if facts.people.get("smiling") and not was.get("smiling") else []) + \
+                (["talks"] if facts.people.get("talking") and not was.get("talking") else []) + \
                 (["raises a hand to the face"] if _at_face(facts.people) and not _at_face(was) else [])
             return definite(suited_name(facts) or "a person") + " " + " and ".join(events) if events else said[last][0].rstrip(".")
         if facts.continues:  # the same take, something changed
@@ -292,8 +301,9 @@ def _at_face(people: dict) -> bool:
 
 
 def _still(facts: ShotFacts) -> str:
-    """The main phrase without what a face and hands do (smiles, a hand to the face)."""
-    return main_phrase(replace(facts, people={k: v for k, v in facts.people.items() if k not in ("smiling", "hands")}))
+    """The main phrase without what a face and hands do (smiles, talks, a hand to the face)."""
+    return main_phrase(replace(facts, people={k: v for k, v in facts.people.items()
+                                              if k not in ("smiling", "talking", "hands")}))
 
 
 # --- the LSTM narrator -------------------------------------------------------------------------
