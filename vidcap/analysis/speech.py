@@ -5,6 +5,8 @@ tiny.en; `--speech-model DIR` takes any CTranslate2 Whisper folder."""
 
 import os
 import subprocess
+import tempfile
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
@@ -120,15 +122,15 @@ def speech_spans(path: str, track: int = 0, limit: Optional[float] = None) -> li
     detector (it ships in faster-whisper; no Whisper model is run), read in VOICE_CHUNK pieces as
     ffmpeg decodes them. Empty where the file has no audio. Past `limit` seconds ffmpeg is stopped
     and the audio counts as undecodable (BadVideo)."""
-    import threading
-
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", ffmpeg_input(path),
                "-map", f"0:a:{track}?", "-vn", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "f32le", "pipe:"]
     spans, start = [], 0.0
     chunk_bytes = int(VOICE_CHUNK * SAMPLE_RATE) * 4
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as ffmpeg:
+    # ffmpeg's complaints go to a file: a damaged track can say more than a pipe holds unread
+    with tempfile.TemporaryFile() as errors, \
+            subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors) as ffmpeg:
         stop = threading.Timer(limit, ffmpeg.kill) if limit else None
         if stop:
             stop.start()
@@ -138,10 +140,12 @@ def speech_spans(path: str, track: int = 0, limit: Optional[float] = None) -> li
                 for found in get_speech_timestamps(audio, VadOptions()):
                     spans.append((start + found["start"] / SAMPLE_RATE, start + found["end"] / SAMPLE_RATE))
                 start += len(audio) / SAMPLE_RATE
-            message = ffmpeg.stderr.read().decode("utf-8", "replace").strip()
         finally:
             if stop:
                 stop.cancel()
+        ffmpeg.wait()
+        errors.seek(0)
+        message = errors.read().decode("utf-8", "replace").strip()
     if ffmpeg.returncode != 0 and "does not contain any stream" in message:  # no audio track
         return []
     if ffmpeg.returncode != 0:
