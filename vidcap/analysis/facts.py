@@ -369,9 +369,9 @@ def technical_segments(analysis, shots_facts: list[ShotFacts]) -> list[dict]:
         # a tilt down); or, where a black tail in the same shot holds the camera's median still,
         # three lines or more while something moves.
         camera = facts.camera
-        reads = {e["time"] for e in analysis.ocr if e["lines"] and shot.holds(e["time"])}
-        if len(facts.text) >= 2 and len(reads) >= 2 and (camera.get("camera") == "tilt down" or (
-                camera.get("subject_moving") and len(facts.text) >= 3)):
+        reads = [e for e in analysis.ocr if e["lines"] and shot.holds(e["time"])]
+        if len(facts.text) >= 2 and len({e["time"] for e in reads}) >= 2 and not lines_stay(reads) and (
+                camera.get("camera") == "tilt down" or (camera.get("subject_moving") and len(facts.text) >= 3)):
             found.append({"type": "credits", "start": shot.start, "end": shot.end})
     found.sort(key=lambda seg: seg["start"])
     for shot, facts in zip(analysis.shots, shots_facts):
@@ -380,6 +380,27 @@ def technical_segments(analysis, shots_facts: list[ShotFacts]) -> list[dict]:
                                  if min(seg["end"], shot.end) - max(seg["start"], shot.start) >= 0.5 * length
                                  or seg["type"] == "fade out" and abs(seg["start"] - shot.start) < 0.05})  # shots.start_fades
     return [{"type": s["type"], "start": round(s["start"], 3), "end": round(s["end"], 3)} for s in found]
+
+
+STILL_LINE = 0.005  # of the frame's height, about a pixel of the analysed frame: OCR's box jitter
+
+
+def lines_stay(reads: list[dict]) -> bool:
+    """Whether the lines of text read at two moments (OCR entries, {"time", "lines"}) all stood at
+    the same height in both: a title over a picture the camera tilts across (the trailer's "The
+    Blender Foundation / Peach Project presents", read twice since a word was cut short, both lines
+    0.000 apart), not credits rolling up (every line moves: the generated roll's slowest 0.006-0.014
+    between reads half a second apart). Lines cut by the frame's top edge are not compared."""
+    def tops(entry):
+        return {line["text"][:8].lower(): line["box"][1] for line in entry["lines"] if line["box"][1] >= STILL_LINE}
+
+    ordered = sorted(reads, key=lambda e: e["time"])
+    for first, later in zip(ordered, ordered[1:]):
+        before, after = tops(first), tops(later)
+        moves = [abs(after[key] - top) for key, top in before.items() if key in after]
+        if moves and max(moves) < STILL_LINE:
+            return True
+    return False
 
 
 def _runs(times: np.ndarray, flags: np.ndarray, end: float, kind: str) -> list[dict]:
