@@ -186,19 +186,23 @@ def _same_line(a: str, b: str) -> bool:
 
 
 def best_readings(lines: list[dict]) -> list[dict]:
-    """One reading per line of text, with `reads`: how many readings agreed on it. The reading
-    with more common words wins (minions' "AB 4.JULI IM KINO" over "AB 4. JULI M KINO"); then,
-    since the recogniser sometimes loses the space between two words or a letter at an edge and
-    never invents one, the one with more spaces, then the longer, then the surer one."""
-    best: list[dict] = []
+    """One reading per line of text, with `reads`: how many readings agreed on it letter for letter
+    (spaces aside); readings that nearly agree are of the same line but do not vouch for its
+    spelling (a title read twice mid-reveal: "The Blender Foundatio", "The Blender Foundati").
+    The reading with more common words wins (minions' "AB 4.JULI IM KINO" over "AB 4. JULI M
+    KINO"); then, since the recogniser sometimes loses the space between two words or a letter at
+    an edge and never invents one, the one with more spaces, then the longer, then the surer one."""
+    groups: list[list[dict]] = []
     for line in lines:
-        same = next((i for i, b in enumerate(best) if _same_line(b["text"], line["text"])), None)
+        same = next((g for g in groups if _same_line(g[0]["text"], line["text"])), None)
         if same is None:
-            best.append({**line, "reads": 1})
-            continue
-        kept = max(best[same], line, key=lambda l: (common_words(l["text"]), l["text"].count(" "), len(l["text"]),
-                                                    l["score"]))
-        best[same] = {**kept, "reads": best[same]["reads"] + 1}
+            groups.append([line])
+        else:
+            same.append(line)
+    best = []
+    for group in groups:
+        kept = max(group, key=lambda l: (common_words(l["text"]), l["text"].count(" "), len(l["text"]), l["score"]))
+        best.append({**kept, "reads": sum(reading_key(l["text"]) == reading_key(kept["text"]) for l in group)})
     return best
 
 
