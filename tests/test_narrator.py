@@ -202,8 +202,8 @@ def test_a_title_over_part_of_a_shot_leaves_the_picture_described_too():
 def test_a_face_that_talks_is_said_to_talk():
     face = {"count": 1, "framing": "close-up", "confidence": 1.0, "facing": True}
     talking = {**face, "talking": True}
-    assert narrate(facts(people=talking)) == [["A close-up of a person talking to the camera."]]
-    assert {"talking", "camera"} <= facts(people=talking).words()
+    assert narrate(facts(people=talking)) == [["A close-up of a person talking, facing the camera."]]
+    assert {"talking", "facing", "camera"} <= facts(people=talking).words()
     assert narrate(facts(people={**talking, "facing": False})) == [["A close-up of a person talking."]]
     said = narrate(facts(people=face), facts(people=talking, continues=True))
     assert said == [["A close-up of a person facing the camera."], ["The person talks."]]

@@ -85,8 +85,8 @@ def who(facts: ShotFacts, detail: int = 3) -> str:
     to_face = ", a hand to the face" if hands.get("at_face") else ""
     if framing == "close-up":
         facing = " facing the camera" if people.get("facing") and detail >= 2 else ""
-        if people.get("talking"):
-            facing = " talking to the camera" if facing else " talking"
+        if people.get("talking"):  # who to, a picture cannot tell: a film's close-up talks to someone off screen
+            facing = " talking," + facing if facing else " talking"
         noun = suited or ("a person" if facing or dressed else "a face")
         return f"a close-up of {smiling(noun)}{dressed}{facing}{backdrop}{to_face}"
     walking = " walking" if people.get("action") == "walking" else ""
