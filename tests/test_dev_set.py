@@ -199,6 +199,16 @@ def test_the_bench_film_scores_the_dev_clips_it_holds(tmp_path):
     scores = dev_scores_in_film(str(film), cues)
     assert scores["clips"] == 1 and scores["recall"] == 1.0  # its first appearance names all four concepts
     assert len(scores["false_claims"]) == 1 and "dev/cityCC0.mpg: dog, grass" in scores["false_claims"][0]
+    # A cue that joins a short last shot's sentence to the next clip's: each sentence is judged by its own clip.
+    from types import SimpleNamespace as Shot
+
+    joined = [Cue(16.5, 20.0, "A dog on grass. City buildings with lit\nwindows, at night.")]
+    said = [(Shot(start=16.0, end=17.6), ["A dog on grass."]), (Shot(start=17.6, end=25.2),
+                                                                  ["City buildings with lit windows, at night."])]
+    assert dev_scores_in_film(str(film), joined, said=said)["false_claims"] == []
+    lone = [Cue(18.0, 21.0, "A dog on grass. City buildings with lit\nwindows, at night.")]
+    assert "dog, grass" in dev_scores_in_film(str(film), lone, said=[(Shot(start=17.6, end=25.2), ["A dog on grass."])])[
+        "false_claims"][0]
 
 
 def test_a_long_bench_film_repeats_the_base_film_without_reencoding(tmp_path):
@@ -242,6 +252,37 @@ def test_the_bench_film_is_made_anew_when_the_dev_set_changes(tmp_path):
     (samples / "dev" / "clips.json").write_text(json.dumps({"a.mp4": {}, "b.mp4": {}}))
     again = [part["clip"] for part in json.load(open(real_film(str(tmp_path / "bench"), 0.05, str(samples)) + ".clips.json"))]
     assert "dev/b.mp4" not in first and "dev/b.mp4" in again
+
+
+def test_the_bench_film_keeps_each_clips_sound_and_is_silent_where_a_clip_has_none(tmp_path):
+    """A film has a soundtrack, and vidcap listens to it for voices: the bench film carries each
+    clip's audio (a tone here) and silence for a clip with none; a film made without sound is made anew."""
+    import json
+
+    import numpy as np
+
+    from vidcap.analysis.speech import SAMPLE_RATE, decode_audio
+    from vidcap.bench.film import has_audio, real_film
+    from vidcap.learning.synth import make_cuts_video, run_ffmpeg
+    from vidcap.samples import REAL_CLIPS
+
+    samples = tmp_path / "samples"
+    (samples / "dev").mkdir(parents=True)
+    for name in ["dev/a.mp4", *REAL_CLIPS]:
+        make_cuts_video(str(samples / name), [1.0], fps=24)
+    silent = samples / "dev" / "a.mp4"
+    run_ffmpeg(["-i", str(silent), "-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-c:v", "copy",
+                "-c:a", "aac", "-shortest", str(samples / "dev" / "b.mp4")])
+    (samples / "dev" / "clips.json").write_text(json.dumps({"a.mp4": {}, "b.mp4": {}}))
+    film = real_film(str(tmp_path / "bench"), 0.05, str(samples))
+    assert has_audio(film) and not has_audio(str(silent))
+    sound = decode_audio(film)
+    loudness = {part["clip"]: float(np.abs(sound[int((part["start"] + 0.2) * SAMPLE_RATE):
+                                                  int((part["end"] - 0.2) * SAMPLE_RATE)]).mean())
+                for part in json.load(open(film + ".clips.json"))}
+    assert loudness["dev/b.mp4"] > 0.05 and loudness["dev/a.mp4"] < 1e-3
+    make_cuts_video(film, [3.0], fps=24)  # the same clips, but no sound: made anew
+    assert has_audio(real_film(str(tmp_path / "bench"), 0.05, str(samples)))
 
 
 def test_a_debian_package_yields_the_files_it_installs():

@@ -357,8 +357,12 @@ def test_ocr_lines_that_are_no_words_are_not_shown():
     assert all(is_words(line(t)) for t in ["TAXI", "HOTEL", "UNVERBESSERLICH", "Anna Kowalski", "AB 4. JULI"])
     assert not is_words(line("18")) and is_words({**line("18"), "reads": 2})
     read = best_readings([line("AB 4. JULI IM KINO", 0.93), line("AB 4.JULI M KINO", 0.92), line("OTEL"),
-                          line("HOTEL", 0.9), line("TAXI")])
-    assert [(r["text"], r["reads"]) for r in read] == [("AB 4. JULI IM KINO", 2), ("HOTEL", 2), ("TAXI", 1)]
+                          line("HOTEL", 0.9), line("TAXI"), line("Caminandes"), line("Caminandes", 0.9)])
+    # near readings are one line; only readings equal letter for letter vouch for a spelling
+    assert [(r["text"], r["reads"]) for r in read] == [("AB 4. JULI IM KINO", 1), ("HOTEL", 1), ("TAXI", 1),
+                                                      ("Caminandes", 2)]
+    revealed = best_readings([line("The Blender Foundatio"), line("The Blender Foundati")])
+    assert revealed[0]["reads"] == 1  # read twice mid-reveal: spelled() mends it, as it would one reading
 
 
 def test_ocr_slips_on_common_words_are_set_right():
@@ -414,6 +418,22 @@ def test_the_default_narrator_says_what_the_facts_show(described_by_default, nam
     pans, the sign and the bars, and could not say credits at all."""
     text = " ".join(c.text.replace("\n", " ") for c in described_by_default[name].cues)
     assert said in text
+
+
+def test_a_title_that_stays_while_the_camera_tilts_is_no_credit_roll():
+    """Two reads of a shot: credits move up between them; a title over a tilting picture stays put."""
+    from vidcap.analysis.facts import lines_stay
+
+    line = lambda text, top: {"text": text, "box": [0.2, top, 0.4, 0.07]}
+    title = [{"time": 539.2, "lines": [line("Peach Project presents", 0.354), line("The Blender Foundati", 0.279)]},
+             {"time": 538.2, "lines": [line("The Blender Foundatio", 0.279), line("Peach Project prese", 0.354)]}]
+    assert lines_stay(title)
+    rolling = [{"time": 1.0, "lines": [line("Anna Kowalski", 0.6), line("John Berg", 0.7)]},
+               {"time": 2.0, "lines": [line("John Berg", 0.45), line("Mara Lind", 0.55)]}]
+    assert not lines_stay(rolling)
+    slow = [{"time": 5.72, "lines": [line("Directed by", 0.0), line("John Berg", 0.533), line("Camera", 0.737)]},
+            {"time": 6.24, "lines": [line("Directed by", 0.0), line("John Berg", 0.525), line("Camera", 0.731)]}]
+    assert not lines_stay(slow)  # the last of a roll, its top line cut by the frame's edge
 
 
 def test_credits_that_roll_into_black(tmp_path):

@@ -8,6 +8,7 @@ import itertools
 import json
 import os
 import random
+import re
 import resource
 import subprocess
 import time
@@ -16,6 +17,7 @@ from ..analysis.decode import ffmpeg_exe
 from ..pipeline import SEGMENT_SECONDS, Options, describe_video
 from ..samples import REAL_CLIPS
 from ..learning.synth import make_cuts_video
+from ..narration.cues import ReadabilityRules
 from ..narration.writers import get_writer
 
 
@@ -37,10 +39,17 @@ def bench_video(folder: str, minutes: float, size: str = "1280x720") -> str:
 BASE_MINUTES = 10  # longer films repeat this one (memory over length: --minutes 120)
 
 
+def has_audio(path: str) -> bool:
+    """Whether `ffmpeg -i` lists an audio stream in the file."""
+    run = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", path], capture_output=True, text=True)
+    return re.search(r"Stream #\d+:\d+[^\n]*: Audio: ", run.stderr) is not None
+
+
 def real_film(folder: str, minutes: float, samples: str = "samples") -> str:
-    """The real clips, each scaled and padded to 1280x720 at 24 fps, joined in a fixed order and
-    repeated until the film is `minutes` long; beside it, PATH.clips.json: where each clip lies in it.
-    Past BASE_MINUTES, the BASE_MINUTES film repeated (repeated_film)."""
+    """The real clips, each scaled and padded to 1280x720 at 24 fps, with its sound (or silence
+    where it has none: a film has a soundtrack, which vidcap listens to for voices), joined in a
+    fixed order and repeated until the film is `minutes` long; beside it, PATH.clips.json: where
+    each clip lies in it. Past BASE_MINUTES, the BASE_MINUTES film repeated (repeated_film)."""
     from ..analysis.decode import probe
 
     if minutes > BASE_MINUTES:
@@ -59,18 +68,22 @@ def real_film(folder: str, minutes: float, samples: str = "samples") -> str:
             if total < minutes * 60:
                 chosen.append(clip)
                 total += durations[clip]
-    if os.path.exists(path) and os.path.exists(path + ".clips.json") and \
+    if os.path.exists(path) and os.path.exists(path + ".clips.json") and has_audio(path) and \
             [part["clip"] for part in json.load(open(path + ".clips.json"))] == [os.path.relpath(c, samples) for c in chosen]:
         return path  # made before from the same clips; a dev set with other clips makes a new film
+    lengths = [round(durations[c] * 24) / 24 for c in chosen]  # as the fps filter makes them
+    sounds = {clip: has_audio(clip) for clip in set(chosen)}
     fit = "scale=1280:720:force_original_aspect_ratio=decrease,pad=1280:720:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=24,format=yuv420p"
-    graph = ";".join(f"[{i}:v:0]{fit}[v{i}]" for i in range(len(chosen)))
-    graph += ";" + "".join(f"[v{i}]" for i in range(len(chosen))) + f"concat=n={len(chosen)}:v=1:a=0[film]"
+    sound = "aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,apad"
+    graph = ";".join(f"[{i}:v:0]{fit}[v{i}];" + (f"[{i}:a:0]{sound}," if sounds[clip] else "anullsrc=r=48000:cl=stereo,")
+                     + f"atrim=duration={length:.6f}[a{i}]" for i, (clip, length) in enumerate(zip(chosen, lengths)))
+    graph += ";" + "".join(f"[v{i}][a{i}]" for i in range(len(chosen))) + f"concat=n={len(chosen)}:v=1:a=1[film][sound]"
     os.makedirs(folder, exist_ok=True)
     print(f"joining {len(chosen)} real clips into {path} ({total / 60:.1f} min)...", flush=True)
     inputs = [arg for clip in chosen for arg in ("-i", clip)]
     subprocess.run([ffmpeg_exe(), "-nostdin", "-v", "error", *inputs, "-filter_complex", graph, "-map", "[film]",
-                    "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-y", path + ".part.mp4"], check=True)
-    lengths = [round(durations[c] * 24) / 24 for c in chosen]  # as the fps filter makes them
+                    "-map", "[sound]", "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-c:a", "aac", "-b:a", "128k",
+                    "-y", path + ".part.mp4"], check=True)
     starts = list(itertools.accumulate(lengths[:-1], initial=0.0))
     with open(path + ".clips.json", "w") as f:
         json.dump([{"clip": os.path.relpath(c, samples), "start": round(t, 3), "end": round(t + n, 3)}
@@ -105,19 +118,35 @@ def repeated_film(base: str, folder: str, minutes: float) -> str:
     return path
 
 
-def dev_scores_in_film(path: str, cues: list, samples: str = "samples") -> dict:
+def dev_scores_in_film(path: str, cues: list, samples: str = "samples", said: list = ()) -> dict:
     """The dev set's measures on the real film, whose dev clips are scaled, padded and re-encoded
     as a user's copies would be (learning.evaluate): the cues naming something not true of the
-    dev clip they fall in (its `present` list), and the concept recall over each dev clip's first
+    dev clip they tell of (its `present` list), and the concept recall over each dev clip's first
     appearance. A clip the narrator describes as it did the clip before (cap13_edit2 after
-    cap12_edit: the same man in the same room) is not described again, and scores 0 here."""
+    cap12_edit: the same man in the same room) is not described again, and scores 0 here.
+    `said`: (shot, its sentences) pairs; a cue that holds sentences of shots in two clips (a short
+    last shot's sentence joined to the next clip's first) has each sentence checked against the
+    clip of its own shot, the rest against the clip the cue's middle falls in."""
     from ..learning.evaluate import concept_recall, false_claims
 
     dev = {f"dev/{name}": clip for name, clip in json.load(open(os.path.join(samples, "dev", "clips.json"))).items()}
     where = json.load(open(path + ".clips.json"))
-    placed = [(cue, next((p for p in where if p["start"] <= (cue.start + cue.end) / 2 < p["end"]), {})) for cue in cues]
-    found = [f"{cue.start:7.1f} s  {clip}: {', '.join(wrong)}  ({' '.join(cue.text.split())})" for cue, part in placed
-             if (clip := part.get("clip")) in dev and (wrong := false_claims(cue.text.replace("\n", " "), dev[clip]["present"]))]
+    clip_at = lambda t: next((p for p in where if p["start"] <= t < p["end"]), {})
+    placed = [(cue, clip_at((cue.start + cue.end) / 2)) for cue in cues]
+    found = []
+    for cue, part in placed:
+        text = " ".join(cue.text.split())
+        pieces = []
+        for shot, sentences in said:
+            if shot.start < cue.end and shot.end > cue.start - ReadabilityRules.max_duration:
+                for sentence in sentences:
+                    if sentence in text:
+                        text = text.replace(sentence, " ", 1)
+                        pieces.append((sentence, clip_at((shot.start + shot.end) / 2).get("clip")))
+        pieces.append((text, part.get("clip")))
+        wrong = sorted({w for piece, clip in pieces if clip in dev for w in false_claims(piece, dev[clip]["present"])})
+        if wrong:
+            found.append(f"{cue.start:7.1f} s  {part.get('clip')}: {', '.join(wrong)}  ({' '.join(cue.text.split())})")
     first = {}
     for part in where:
         first.setdefault(part["clip"], part)
@@ -143,7 +172,8 @@ def measure(path: str, options: Options, sender):
         subtitles.write(get_writer("srt").format(result))
     peak_mib = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                    resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
-    dev = dev_scores_in_film(path, result.cues) if os.path.exists(path + ".clips.json") else None
+    dev = dev_scores_in_film(path, result.cues, said=list(zip(result.shots, result.sentences))) \
+        if os.path.exists(path + ".clips.json") else None
     sender.send({"wall": wall, "peak_mib": peak_mib, "duration": result.duration, "width": result.info.width,
                  "height": result.info.height, "shots": len(result.shots), "cues": len(result.cues),
                  "seconds": result.seconds, "dev": dev})
