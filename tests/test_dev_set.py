@@ -262,7 +262,8 @@ def test_the_bench_film_keeps_each_clips_sound_and_is_silent_where_a_clip_has_no
     import numpy as np
 
     from vidcap.analysis.speech import SAMPLE_RATE, decode_audio
-    from vidcap.bench.film import has_audio, real_film
+    from vidcap.analysis.decode import probe
+    from vidcap.bench.film import real_film
     from vidcap.learning.synth import make_cuts_video, run_ffmpeg
     from vidcap.samples import REAL_CLIPS
 
@@ -275,14 +276,14 @@ def test_the_bench_film_keeps_each_clips_sound_and_is_silent_where_a_clip_has_no
                 "-c:a", "aac", "-shortest", str(samples / "dev" / "b.mp4")])
     (samples / "dev" / "clips.json").write_text(json.dumps({"a.mp4": {}, "b.mp4": {}}))
     film = real_film(str(tmp_path / "bench"), 0.05, str(samples))
-    assert has_audio(film) and not has_audio(str(silent))
+    assert probe(film).audio_tracks == 1 and probe(str(silent)).audio_tracks == 0
     sound = decode_audio(film)
     loudness = {part["clip"]: float(np.abs(sound[int((part["start"] + 0.2) * SAMPLE_RATE):
                                                   int((part["end"] - 0.2) * SAMPLE_RATE)]).mean())
                 for part in json.load(open(film + ".clips.json"))}
     assert loudness["dev/b.mp4"] > 0.05 and loudness["dev/a.mp4"] < 1e-3
     make_cuts_video(film, [3.0], fps=24)  # the same clips, but no sound: made anew
-    assert has_audio(real_film(str(tmp_path / "bench"), 0.05, str(samples)))
+    assert probe(real_film(str(tmp_path / "bench"), 0.05, str(samples))).audio_tracks == 1
 
 
 def test_a_debian_package_yields_the_files_it_installs():

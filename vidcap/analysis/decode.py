@@ -47,6 +47,7 @@ class VideoInfo:
     rotation: int  # degrees of the display matrix, as ffmpeg reports it
     start_time: float  # the container's start; frame times are relative to it
     stream: int = 0  # which video stream is described: the first that is not cover art
+    audio_tracks: int = 0  # how many audio streams the file holds
 
 
 @dataclass
@@ -122,7 +123,8 @@ def parse_probe(path: str, text: str) -> VideoInfo:
     start = re.search(r"start: (-?[\d.]+)", text)
     return VideoInfo(path=path, duration=_seconds(duration.group(1)) if duration else None,
                      fps=fps, width=w, height=h, rotation=rotation,
-                     start_time=float(start.group(1)) if start else 0.0, stream=moving[0])
+                     start_time=float(start.group(1)) if start else 0.0, stream=moving[0],
+                     audio_tracks=len(re.findall(r"Stream #\d+:\d+[^\n]*?: Audio: ", text)))
 
 
 # Pixels stretched further than this (a corrupt header's "SAR 1:7169" made a 16-pixel-wide picture

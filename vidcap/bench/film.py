@@ -8,7 +8,6 @@ import itertools
 import json
 import os
 import random
-import re
 import resource
 import subprocess
 import time
@@ -39,12 +38,6 @@ def bench_video(folder: str, minutes: float, size: str = "1280x720") -> str:
 BASE_MINUTES = 10  # longer films repeat this one (memory over length: --minutes 120)
 
 
-def has_audio(path: str) -> bool:
-    """Whether `ffmpeg -i` lists an audio stream in the file."""
-    run = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", path], capture_output=True, text=True)
-    return re.search(r"Stream #\d+:\d+[^\n]*: Audio: ", run.stderr) is not None
-
-
 def real_film(folder: str, minutes: float, samples: str = "samples") -> str:
     """The real clips, each scaled and padded to 1280x720 at 24 fps, with its sound (or silence
     where it has none: a film has a soundtrack, which vidcap listens to for voices), joined in a
@@ -61,21 +54,21 @@ def real_film(folder: str, minutes: float, samples: str = "samples") -> str:
     missing = [c for c in clips if not os.path.exists(c)]
     if missing:
         raise SystemExit(f"bench: run `make samples` first ({len(missing)} clips missing)")
-    durations = {clip: probe(clip).duration for clip in clips}
+    infos = {clip: probe(clip) for clip in clips}
+    durations = {clip: info.duration for clip, info in infos.items()}
     chosen, total = [], 0.0
     while total < minutes * 60:
         for clip in clips:
             if total < minutes * 60:
                 chosen.append(clip)
                 total += durations[clip]
-    if os.path.exists(path) and os.path.exists(path + ".clips.json") and has_audio(path) and \
+    if os.path.exists(path) and os.path.exists(path + ".clips.json") and probe(path).audio_tracks and \
             [part["clip"] for part in json.load(open(path + ".clips.json"))] == [os.path.relpath(c, samples) for c in chosen]:
         return path  # made before from the same clips; a dev set with other clips makes a new film
     lengths = [round(durations[c] * 24) / 24 for c in chosen]  # as the fps filter makes them
-    sounds = {clip: has_audio(clip) for clip in set(chosen)}
     fit = "scale=1280:720:force_original_aspect_ratio=decrease,pad=1280:720:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=24,format=yuv420p"
     sound = "aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,apad"
-    graph = ";".join(f"[{i}:v:0]{fit}[v{i}];" + (f"[{i}:a:0]{sound}," if sounds[clip] else "anullsrc=r=48000:cl=stereo,")
+    graph = ";".join(f"[{i}:v:0]{fit}[v{i}];" + (f"[{i}:a:0]{sound}," if infos[clip].audio_tracks else "anullsrc=r=48000:cl=stereo,")
                      + f"atrim=duration={length:.6f}[a{i}]" for i, (clip, length) in enumerate(zip(chosen, lengths)))
     graph += ";" + "".join(f"[v{i}][a{i}]" for i in range(len(chosen))) + f"concat=n={len(chosen)}:v=1:a=1[film][sound]"
     os.makedirs(folder, exist_ok=True)
