@@ -99,18 +99,28 @@ def load_model(folder: str):
     return WhisperModel(folder, device="cpu", compute_type="int8", cpu_threads=os.cpu_count() or 1)
 
 
+def _audio_command(path: str, stream: str) -> list[str]:
+    """ffmpeg writing audio stream `stream` ("0:a:1"; "0:a:1?" where it may be missing) to its
+    standard output as 16 kHz mono float32."""
+    return [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", ffmpeg_input(path),
+            "-map", stream, "-vn", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "f32le", "pipe:"]
+
+
+def _undecodable(path: str, message: str) -> BadVideo:
+    message = message.strip()
+    return BadVideo(f"{path}: the audio cannot be decoded: {message.splitlines()[-1] if message else 'ffmpeg failed'}")
+
+
 def decode_audio(path: str, track: int = 0) -> np.ndarray:
     """Audio track `track` (0: the first) as 16 kHz mono float32; empty when the file has no audio."""
-    run = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", ffmpeg_input(path),
-                          "-map", f"0:a:{track}", "-vn", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "f32le", "pipe:"],
-                         capture_output=True)
+    run = subprocess.run(_audio_command(path, f"0:a:{track}"), capture_output=True)
     if run.returncode != 0:
         message = run.stderr.decode("utf-8", "replace")
         if "matches no streams" in message:
             if track == 0:
                 return np.zeros(0, np.float32)
             raise BadVideo(f"{path}: no audio track {track} (tracks are counted from 0)")
-        raise BadVideo(f"{path}: the audio cannot be decoded: {message.strip().splitlines()[-1] if message.strip() else 'ffmpeg failed'}")
+        raise _undecodable(path, message)
     return np.frombuffer(run.stdout, np.float32)
 
 
@@ -124,8 +134,7 @@ def speech_spans(path: str, track: int = 0, limit: Optional[float] = None) -> li
     and the audio counts as undecodable (BadVideo)."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-    command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", ffmpeg_input(path),
-               "-map", f"0:a:{track}?", "-vn", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "f32le", "pipe:"]
+    command = _audio_command(path, f"0:a:{track}?")
     spans, start = [], 0.0
     chunk_bytes = int(VOICE_CHUNK * SAMPLE_RATE) * 4
     # ffmpeg's complaints go to a file: a damaged track can say more than a pipe holds unread
@@ -145,11 +154,11 @@ def speech_spans(path: str, track: int = 0, limit: Optional[float] = None) -> li
                 stop.cancel()
         ffmpeg.wait()
         errors.seek(0)
-        message = errors.read().decode("utf-8", "replace").strip()
+        message = errors.read().decode("utf-8", "replace")
     if ffmpeg.returncode != 0 and "does not contain any stream" in message:  # no audio track
         return []
     if ffmpeg.returncode != 0:
-        raise BadVideo(f"{path}: the audio cannot be decoded: {message.splitlines()[-1] if message else 'ffmpeg failed'}")
+        raise _undecodable(path, message)
     return _joined_spans(spans)
 
 
