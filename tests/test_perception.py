@@ -520,7 +520,7 @@ def test_a_shot_smiles_when_two_looks_and_a_tenth_of_those_that_could_tell_do():
 def test_a_face_talks_where_a_voice_is_heard_through_the_shot_and_its_mouth_moves():
     from types import SimpleNamespace
 
-    from vidcap.analysis.facts import voiced
+    from vidcap.analysis.facts import voice_share
     from vidcap.analysis.perception.people import talking
 
     nan = np.nan
@@ -530,8 +530,8 @@ def test_a_face_talks_where_a_voice_is_heard_through_the_shot_and_its_mouth_move
     assert not talking(np.array([0.02, 0.03, 0.02, 0.03]), voiced=1.0)  # a voice over a still mouth
     assert not talking(np.array([nan, 0.17, nan]), voiced=1.0)  # one reading is no movement
     shot = SimpleNamespace(start=2.0, end=6.0)
-    assert voiced(np.array([[0.0, 3.0], [5.0, 9.0]]), shot) == pytest.approx(0.5)
-    assert voiced(np.zeros((0, 2)), shot) == 0.0
+    assert voice_share(np.array([[0.0, 3.0], [5.0, 9.0]]), shot) == pytest.approx(0.5)
+    assert voice_share(np.zeros((0, 2)), shot) == 0.0
 
 
 def test_hands_count_when_seen_in_two_looks_and_a_third_and_alone_without_a_face():

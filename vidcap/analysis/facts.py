@@ -233,7 +233,7 @@ def name_concepts(mean: np.ndarray, min_score: float = 0.5, min_kind_score: floa
     return concepts[:max_concepts], kinds
 
 
-def voiced(voices: np.ndarray, shot) -> float:
+def voice_share(voices: np.ndarray, shot) -> float:
     """The share of a shot in which a voice is heard (`voices`: (start, end) rows)."""
     heard = sum(max(0.0, min(end, shot.end) - max(start, shot.start)) for start, end in voices)
     return heard / (shot.end - shot.start) if shot.end > shot.start else 0.0
@@ -301,7 +301,7 @@ def shot_facts(analysis, shot) -> ShotFacts:
     looks = [np.array(o["boxes"], np.float32).reshape(-1, 6) for o in held]
     facts.objects = describe_objects(looks, [o.get("reused", False) for o in held])
     facts.people, facts.objects = shot_people(m, held, looks, facts.concepts, facts.objects,
-                                              facts.camera.get("camera") == "static", voiced(analysis.voices, shot))
+                                              facts.camera.get("camera") == "static", voice_share(analysis.voices, shot))
     facts.text = shot_text(analysis.ocr, shot)
     facts.text_share = float((m["text_chars"] > 0).mean()) if len(idx) else 0.0
     facts.shapes = describe_shapes(m["shapes"], m["shapes_dark"])
