@@ -215,3 +215,13 @@ def test_a_sentence_too_long_for_a_cue_is_told_with_less_detail_not_cut_short():
                            "clothes": "red"}, setting={"where": "indoors"},
                    objects=[{"name": "book", "count": 5, "score": 0.6}])
     assert narrate(talker) == [["Indoors, a close-up of a person in a red top talking and several books."]]
+
+
+def test_glasses_are_worn_with_the_clothes_or_the_suit():
+    spectacled = {"count": 1, "framing": "close-up", "confidence": 1.0, "facing": True, "glasses": True}
+    assert narrate(facts(people=spectacled)) == [["A close-up of a person in glasses facing the camera."]]
+    assert narrate(facts(people={**spectacled, "clothes": "blue"})) == \
+        [["A close-up of a person in glasses and a blue top facing the camera."]]
+    assert narrate(facts(**{**FACE, "people": {**FACE["people"], "glasses": True}})) == \
+        [["A close-up of a person in a suit and glasses."]]
+    assert "glasse" in facts(people=spectacled).words()  # content_words: "glasses" less its plural s

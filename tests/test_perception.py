@@ -634,3 +634,23 @@ def test_small_shapes_are_counted_in_a_letterboxed_film(tmp_path):
     path = str(tmp_path / "letterboxed.mp4")
     synth.make_drawn_video(path, lambda i, t: np.vstack([bars, swimmers(5, (320, 180), t), bars]), 75)
     assert describe_video(path, Options(narrator="rules")).facts[0].shapes["count"] == 5
+
+
+def test_glasses_are_seen_by_the_bridge_across_the_nose():
+    """Grace Hopper (matplotlib's sample photograph) wears glasses; scikit-image's astronaut does not."""
+    import skimage.data
+    from matplotlib import cbook
+
+    from vidcap.analysis.perception.people import GLASSES, find_faces, read_face, wears_glasses
+
+    def bridge(image):
+        return read_face(image, max(find_faces(image), key=lambda f: f[3]))[2]
+
+    with cbook.get_sample_data("grace_hopper.jpg") as f:
+        hopper = cv2.imdecode(np.frombuffer(f.read(), np.uint8), cv2.IMREAD_COLOR)
+    assert bridge(hopper) >= GLASSES
+    assert bridge(skimage.data.astronaut()[:, :, ::-1].copy()) < GLASSES
+    nan = np.nan
+    assert wears_glasses(np.array([3.2, nan, 1.9, 2.4]))
+    assert not wears_glasses(np.array([3.2, nan, nan]))  # one reading
+    assert not wears_glasses(np.array([2.1, 1.2, 1.4]))  # a frown or a brow caught once

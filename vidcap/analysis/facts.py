@@ -149,6 +149,8 @@ class ShotFacts:
             said.append("smiling smiles")
         if self.people.get("talking"):
             said.append("talking talks")
+        if self.people.get("glasses"):
+            said.append("glasses")
         if self.people.get("hands"):
             said.append("hand hands" + (" face raises" if self.people["hands"]["at_face"] else ""))
         if self.people.get("action"):
@@ -317,12 +319,12 @@ def shot_facts(analysis, shot) -> ShotFacts:
 
 def shot_people(m: dict, held: list[dict], looks: list[np.ndarray], concepts: list[dict], objects: list[dict],
                 static: bool, voiced: float = 0.0) -> tuple[dict, list[dict]]:
-    """Who a shot shows, from its sampled frames' measures (`m`: faces, clothes, smiles, mouths), its
+    """Who a shot shows, from its sampled frames' measures (`m`: faces, clothes, smiles, mouths, bridges), its
     object looks (`held`, their boxes as `looks`: bodies, hands), the classifier's concepts, the
     detector's objects and the share of the shot in which a voice is heard (`voiced`); and those
     objects, less a person found to be something else."""
     from .perception.objects import person_is_an_animal
-    from .perception.people import add_bodies, describe_hands, describe_people, smiling, talking, worn_colour
+    from .perception.people import add_bodies, describe_hands, describe_people, smiling, talking, wears_glasses, worn_colour
 
     people = describe_people(m["faces"], m["face_height"], m["face_turn"])
     few_faces = not people.get("count") or people.get("confidence", 0) < 0.5
@@ -348,6 +350,8 @@ def shot_people(m: dict, held: list[dict], looks: list[np.ndarray], concepts: li
         people["smiling"] = True
     if alone and talking(m["mouth"], voiced):
         people["talking"] = True
+    if alone and wears_glasses(m["bridge"]):
+        people["glasses"] = True
     if people.get("count") and (hands := describe_hands([o.get("hands", []) for o in held], m["faces"],
                                                         [o.get("reused", False) for o in held])):
         people["hands"] = hands

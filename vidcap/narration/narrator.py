@@ -72,14 +72,16 @@ def suited_name(facts: ShotFacts) -> Optional[str]:
 
 def who(facts: ShotFacts, detail: int = 3) -> str:
     """Who is in the shot; `detail` below 3 leaves out, in turn, the backdrop, "facing the camera"
-    and the clothes: a short shot has no time for them all."""
+    and what the person wears (glasses, a top): a short shot has no time for them all."""
     people = facts.people
     suited = suited_name(facts)
     framing = people.get("framing")
     backdrop = f" against {background(colour)}" if (colour := facts.colours.get("backdrop")) \
         and detail >= 3 else ""
-    dressed = f" in {article(people['clothes'])} {people['clothes']} top" \
-        if people.get("clothes") and not suited and detail >= 1 else ""
+    worn = (["glasses"] if people.get("glasses") else []) + \
+        ([f"{article(people['clothes'])} {people['clothes']} top"] if people.get("clothes") and not suited else [])
+    dressed = (" and " if suited and " in " in suited else " in ") + " and ".join(worn) \
+        if worn and detail >= 1 else ""
     smiling = lambda noun: "a smiling " + noun[2:] if people.get("smiling") and noun.startswith("a ") else noun
     hands = people.get("hands") or {}
     to_face = ", a hand to the face" if hands.get("at_face") else ""

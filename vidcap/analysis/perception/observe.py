@@ -18,7 +18,7 @@ import numpy as np
 from ...timing import timed
 from .motion import global_motion
 from .objects import SEEN, detect_objects
-from .people import HAND_PERSON, clothes_colour, find_faces, find_hands, read_mouth
+from .people import HAND_PERSON, clothes_colour, find_faces, find_hands, read_face
 from .setting import COLOUR_SHARES, colour_shares, colour_stats, measure_frame, night_measures, thumbnail_hsv
 from .shapes import small_shapes
 from .technical import is_colour_bars
@@ -44,7 +44,7 @@ THUMB_GAP = 10.0
 
 # Measured per sampled frame; colour_shares is COLOUR_SHARES values a frame, the rest one each.
 SAMPLED = ("faces", "face_height", "face_turn", "dx", "dy", "zoom", "moving", "sky", "green", "water",
-           "glare", "night_sky", "lights", "lines", "text_chars", "bars", "clothes", "smile", "mouth", "shapes", "shapes_dark",
+           "glare", "night_sky", "lights", "lines", "text_chars", "bars", "clothes", "smile", "mouth", "bridge", "shapes", "shapes_dark",
            "colour_shares")
 
 
@@ -66,8 +66,8 @@ class FrameObserver:
     seconds: dict = field(default_factory=dict)  # per stage (timing.timed)
     _recent: deque = field(default_factory=lambda: deque(maxlen=MOTION_GAP + 1))
     _window: dict = field(default_factory=dict)
-    _analysed: tuple = ()  # (time, thumbnail, faces, smile, mouth) of the last sampled frame analysed afresh
-    _faces: tuple = ()  # (time, faces, smile and mouth opening of the largest) of the last look for faces
+    _analysed: tuple = ()  # (time, thumbnail, faces, smile, mouth, bridge) of the last sampled frame analysed afresh
+    _faces: tuple = ()  # (time, faces, read_face of the largest) of the last look for faces
 
     def add(self, time: float, image: np.ndarray, small: np.ndarray, sampled: bool, new_shot: bool) -> bool:
         """Measure a decoded frame; returns whether a sampled frame was analysed afresh (False:
@@ -91,8 +91,8 @@ class FrameObserver:
             if new_shot or not self._analysed or time - self._faces[0] >= self.face_gap - 1e-6:
                 with timed(self.seconds, "faces"):
                     faces = find_faces(image)
-                    mouth = read_mouth(image, max(faces, key=lambda f: f[3])) if faces else (np.nan, np.nan)
-                    self._faces = (time, faces, *mouth)
+                    read = read_face(image, max(faces, key=lambda f: f[3])) if faces else (np.nan,) * 3
+                    self._faces = (time, faces, *read)
             self._analysed = (time, thumbnail, *self._faces[1:])
         self._sample(time, image, small, thumbnail, *self._analysed[2:])
         if new_shot or not self.objects or time - self.objects[-1]["time"] >= self.object_gap - 1e-6:
@@ -110,7 +110,7 @@ class FrameObserver:
                 self.objects.append({**self.objects[-1], "time": time, "reused": True})
         return fresh
 
-    def _sample(self, time, image, small, thumbnail, faces, smile, mouth):
+    def _sample(self, time, image, small, thumbnail, faces, smile, mouth, bridge):
         with timed(self.seconds, "motion"):
             if len(self._recent) > MOTION_GAP:
                 (t0, before), (t1, after) = self._recent[0], self._recent[-1]
@@ -129,7 +129,7 @@ class FrameObserver:
         largest = max(faces, key=lambda f: f[3], default=(0, 0, 0, 0, np.nan))
         with timed(self.seconds, "faces"):
             clothes = clothes_colour(image, largest) if faces else np.nan
-        values = [len(faces), largest[3], largest[4], *motion, *setting[:-1], clothes, smile, mouth, *shapes, setting[-1]]
+        values = [len(faces), largest[3], largest[4], *motion, *setting[:-1], clothes, smile, mouth, bridge, *shapes, setting[-1]]
         for key, value in zip(SAMPLED, values):
             if key == "colour_shares":
                 self.sampled[key].extend(value)

@@ -111,6 +111,7 @@ def _mesh():
 
 MESH_FACE = 0.12  # faces at least this share of the frame's height are read for a smile: a medium shot or closer
 MOUTH_CORNERS, LIPS, EYE_CORNERS = (61, 291), (13, 14), (33, 263)  # face mesh landmark indices
+INNER_EYES, BROWS_MIDDLE, NOSE_BRIDGE = (133, 362), 168, 6
 # A broad smile or a laugh: a mouth at least this wide (eye corner to eye corner = 1), its corners
 # above the middle of the lips, and open. Measured twice a second on the dev set: talking heads
 # (cap12, cap13, jwpIntro, testMovie, carphone) 0.51-0.64 wide; WolfgangLanger's laughter 0.70-0.80
@@ -120,38 +121,80 @@ MOUTH_CORNERS, LIPS, EYE_CORNERS = (61, 291), (13, 14), (33, 263)  # face mesh l
 SMILE_WIDTH, SMILE_LIFT, SMILE_OPEN = 0.7, 0.02, 0.1
 
 
-def read_mouth(image: np.ndarray, face: tuple) -> tuple[float, float]:
-    """(smile, opening) of the face of a find_faces() box: smile 1.0 where it smiles broadly or
-    laughs, else 0.0; opening, the gap between the lips (eye corner to eye corner = 1). Both NaN
-    where the face is too small to tell or the mesh finds no face in the box (and a margin around it)."""
+def read_face(image: np.ndarray, face: tuple) -> tuple[float, float, float]:
+    """(smile, opening, bridge) of the face of a find_faces() box: smile 1.0 where it smiles
+    broadly or laughs, else 0.0; opening, the gap between the lips (eye corner to eye corner = 1);
+    bridge, how sharp a level edge crosses the nose between the eyes (bridge_edge). All NaN where
+    the face is too small to tell or the mesh finds no face in the box (and a margin around it)."""
     height, width = image.shape[:2]
     x, y, w, h = face[:4]
     if h < MESH_FACE:
-        return np.nan, np.nan
+        return np.nan, np.nan, np.nan
     left, top = max(0, round((x - 0.5 * w) * width)), max(0, round((y - 0.5 * h) * height))
     right, bottom = min(width, round((x + 1.5 * w) * width)), min(height, round((y + 1.5 * h) * height))
-    crop = cv2.cvtColor(image[top:bottom, left:right], cv2.COLOR_BGR2RGB)
-    found = _mesh().process(crop).multi_face_landmarks if crop.size else None
+    crop = image[top:bottom, left:right]
+    found = _mesh().process(cv2.cvtColor(crop, cv2.COLOR_BGR2RGB)).multi_face_landmarks if crop.size else None
     if not found:
-        return np.nan, np.nan
+        return np.nan, np.nan, np.nan
     points = np.array([(p.x * crop.shape[1], p.y * crop.shape[0]) for p in found[0].landmark])
     eyes = max(float(np.linalg.norm(points[EYE_CORNERS[0]] - points[EYE_CORNERS[1]])), 1.0)
     corners, lips = points[list(MOUTH_CORNERS)], points[list(LIPS)]
     wide = np.linalg.norm(corners[0] - corners[1]) / eyes
     lift = (lips[:, 1].mean() - corners[:, 1].mean()) / eyes
     opening = float(np.linalg.norm(lips[0] - lips[1]) / eyes)
-    return float(wide >= SMILE_WIDTH and lift >= SMILE_LIFT and opening >= SMILE_OPEN), opening
+    smile = float(wide >= SMILE_WIDTH and lift >= SMILE_LIFT and opening >= SMILE_OPEN)
+    return smile, opening, bridge_edge(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY), points)
+
+
+EYE_SPAN = 60  # pixels between the outer eye corners, once the face is levelled and scaled
+
+
+def bridge_edge(gray: np.ndarray, points: np.ndarray) -> float:
+    """How sharply a level edge runs across the nose between the eyes, where the bridge of a
+    pair of glasses sits: the face levelled and scaled to EYE_SPAN between its outer eye corners,
+    the strongest row of vertical gradient between the inner eye corners, from the middle of the
+    brows to the bridge of the nose, over the contrast of the face around the eyes."""
+    outer = points[list(EYE_CORNERS)]
+    centre = outer.mean(0)
+    angle = float(np.degrees(np.arctan2(*(outer[1] - outer[0])[::-1])))
+    scale = EYE_SPAN / max(float(np.linalg.norm(outer[1] - outer[0])), 1.0)
+    turn = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), angle, scale)
+    turn[:, 2] += np.array([50.0, 40.0]) - centre  # the eyes' midpoint to (50, 40) of a 100x100 face
+    face = cv2.warpAffine(gray, turn, (100, 100), flags=cv2.INTER_AREA).astype(np.float32)
+    moved = np.c_[points, np.ones(len(points))] @ turn.T
+    left, right = int(moved[INNER_EYES[0], 0]) + 2, int(moved[INNER_EYES[1], 0]) - 2
+    top, bottom = int(moved[BROWS_MIDDLE, 1]), int(moved[NOSE_BRIDGE, 1]) + 2
+    rows = np.abs(cv2.Sobel(face, cv2.CV_32F, 0, 1, ksize=3))[max(0, top):bottom, max(0, left):right]
+    if rows.size == 0:
+        return np.nan
+    return float(rows.mean(1).max() / (face[20:80, 10:90].std() + 1.0))
 
 
 def smiling(looks: np.ndarray) -> bool:
-    """Whether a shot shows a smile: two of its looks (read_mouth() per sampled frame), and a tenth
+    """Whether a shot shows a smile: two of its looks (read_face() per sampled frame), and a tenth
     of those that could tell."""
     read = looks[~np.isnan(looks)]
     return bool(len(read)) and (read == 1).sum() >= max(2, 0.1 * len(read))
 
 
+# Glasses: the bridge between the lenses, a level edge across the nose (read_face's bridge) of at
+# least GLASSES in half of a face's looks, and two of them. Measured on the dev set (1 look a
+# second): faces without glasses 0.43-1.50 (cap12, cap13, franck, jwpIntro, testMovie, carphone,
+# WolfgangLanger, face_noface; Megamind's woman), and on photographs 0.77-1.67 (Obama, Biden from
+# face_recognition's tests; scikit-image's astronaut); kphotoalbum_movie's man 2.10-4.17 and Grace
+# Hopper (matplotlib's sample photograph) 3.2, both in glasses. Megamind's cartoon man's thin round
+# rims reach 0.73-1.73: not said. movie-hello's webcam face is too small to read.
+GLASSES = 2.0
+
+
+def wears_glasses(bridges: np.ndarray) -> bool:
+    """Whether a shot's one face wears glasses, from read_face's bridge per sampled frame (NaN where not read)."""
+    read = bridges[~np.isnan(bridges)]
+    return len(read) >= 2 and 2 * (read >= GLASSES).sum() >= len(read)
+
+
 # Talking: a voice heard through at least VOICED of a shot, and the lips of its one face seen apart
-# by at least MOUTH_MOVES more in one look than in another (read_mouth, at most once a second).
+# by at least MOUTH_MOVES more in one look than in another (read_face, at most once a second).
 # Measured on the dev set, the lips' range over a shot: talking heads with sound 0.17 (testMovie),
 # 0.11 (jwpIntro), Megamind's talking close-up 0.11 (checked on its frames); its other close-up,
 # under the same voice, 0.012; WolfgangLanger's crying face moves (0.19) but no voice is heard.
@@ -162,7 +205,7 @@ MOUTH_MOVES = 0.05
 
 def talking(openings: np.ndarray, voiced: float) -> bool:
     """Whether a shot's one face talks: a voice through VOICED of the shot (`voiced`) and a moving
-    mouth (`openings`: read_mouth's per sampled frame, NaN where not read)."""
+    mouth (`openings`: read_face's per sampled frame, NaN where not read)."""
     read = openings[~np.isnan(openings)]
     return voiced >= VOICED and len(read) >= 2 and float(read.max() - read.min()) >= MOUTH_MOVES
 
