@@ -76,6 +76,18 @@ def test_identical_consecutive_descriptions_merge():
     assert cues[0].start == 0 and cues[0].end == 4 - 0.08
 
 
+def test_a_shot_described_as_the_one_before_less_its_camera_move_is_not_said_again():
+    """Megamind: "Indoors, two people, in the dark. The camera zooms in." over its first shot,
+    then "Indoors, two people, in the dark." again over the next."""
+    table = "Indoors, two people, in the dark."
+    spans = [Span(0, 4, [table, "The camera zooms in."]), Span(4, 6.4, [table]), Span(6.4, 9, ["A face."])]
+    cues = make_cues(spans, 9, 24)
+    assert [c.text.replace("\n", " ") for c in cues] == [table + " The camera zooms in.", "A face."]
+    assert cues[0].end == pytest.approx(6.4 - 2 / 24, abs=0.002)  # up over both shots
+    more = [Span(0, 4, [table]), Span(4, 6.4, [table, "The camera zooms in."])]
+    assert len(make_cues(more, 6.4, 24)) == 2  # the second shot shows something the first did not
+
+
 def test_cue_ends_before_the_cut_and_lasts_at_most_seven_seconds():
     cues = make_cues([Span(0, 3, ["A taxi."]), Span(3, 20, ["A street."])], 20, 25)
     assert cues[0].end == 3 - 0.08 and cues[1].start == 3 and cues[1].end == 10

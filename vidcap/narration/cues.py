@@ -149,10 +149,14 @@ def make_cues(spans: list[Span], duration: float, fps: float,
     pending = [Span(ms(s.start), min(ms(s.end), end_ms), s.sentences) for s in spans
                if s.sentences and ms(s.start) < end_ms]
     merged: list[Span] = []
-    for span in pending:  # identical consecutive descriptions become one span
-        if merged and merged[-1].sentences == span.sentences and span.start - merged[-1].end <= gap:
-            merged[-1].end = span.end
-            merged[-1].origins = [(o[0], span.end) for o in merged[-1].origins]
+    for span in pending:
+        # Consecutive shots described alike become one span: the same sentences, or the shot
+        # before's less what only it showed (a camera move), which would otherwise be said again
+        # ("Indoors, two people, in the dark. The camera zooms in." then "Indoors, two people, in the dark.").
+        last = merged[-1] if merged else None
+        if last and last.sentences[:len(span.sentences)] == span.sentences and span.start - last.end <= gap:
+            last.end = span.end
+            last.origins = [(o[0], span.end) if k < len(span.sentences) else o for k, o in enumerate(last.origins)]
         else:
             merged.append(span)
 
