@@ -225,3 +225,10 @@ def test_glasses_are_worn_with_the_clothes_or_the_suit():
     assert narrate(facts(**{**FACE, "people": {**FACE["people"], "glasses": True}})) == \
         [["A close-up of a person in a suit and glasses."]]
     assert "glasse" in facts(people=spectacled).words()  # content_words: "glasses" less its plural s
+
+
+def test_what_is_seen_beside_a_person_facing_the_camera_is_set_apart_by_a_comma():
+    """testMovie: "... talking, facing the camera and several books." read as facing the books."""
+    talker = facts(people={"count": 1, "framing": "close-up", "confidence": 1.0, "facing": True, "talking": True},
+                   objects=[{"name": "book", "count": 5, "score": 0.6}])
+    assert narrate(talker) == [["A close-up of a person talking, facing the camera, and several books."]]

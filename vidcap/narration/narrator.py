@@ -118,7 +118,10 @@ def main_phrase(facts: ShotFacts, detail: int = 3, setting_known: bool = False) 
         things = [t for t in things if t != "a person"]
     elif things == [GENERIC_NAMES["animal"]] and facts.shapes:  # the classifier's animal is what the shapes are
         things = [shapes_phrase(facts, "animals")]
-    subject = join_names([p for p in [person, *things] if p]) or (shapes_phrase(facts) if not facts.text else "")
+    if "," in person and things:  # "talking, facing the camera, and several books": not facing the books
+        subject = f"{person}, and {join_names(things)}"
+    else:
+        subject = join_names([p for p in [person, *things] if p]) or (shapes_phrase(facts) if not facts.text else "")
     place = facts.setting.get("place")
     if place and subject:
         phrase = f"{subject} {PLACE_PREPOSITION.get(place, 'in')} {place}"
