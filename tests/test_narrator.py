@@ -232,3 +232,13 @@ def test_what_is_seen_beside_a_person_facing_the_camera_is_set_apart_by_a_comma(
     talker = facts(people={"count": 1, "framing": "close-up", "confidence": 1.0, "facing": True, "talking": True},
                    objects=[{"name": "book", "count": 5, "score": 0.6}])
     assert narrate(talker) == [["A close-up of a person talking, facing the camera, and several books."]]
+
+
+def test_a_long_take_whose_colours_only_swap_places_says_nothing_new():
+    """tree.avi: "... mostly green, white and grey." then, 20 s on in the same take, "... mostly green, grey and white."."""
+    view = dict(camera={"camera": "static"}, setting={"where": "unknown"})
+    first = facts(colours={"frame": ["green", "white", "grey"]}, **view)
+    later = facts(colours={"frame": ["green", "grey", "white"]}, continues=True, **view)
+    assert narrate(first, later) == [["A still view, mostly green, white and grey."], []]
+    other = narrate(first, facts(colours={"frame": ["green", "grey", "white"]}, **view))  # a cut: as measured
+    assert other[1] == ["A still view, mostly green, grey and white."]

@@ -257,6 +257,8 @@ class RulesNarrator:
             still = "A still view of " if camera.get("camera") == "static" else ""
             out.append(sentence(f"{still}something {join_names(subject)} against {background(facts.colours['backdrop'])}"))
         elif bare and (colours := facts.colours.get("frame")):
+            if facts.continues and last is not None and set(colours) == set(was := before[last].colours.get("frame", [])):
+                colours = was  # the same take: near shares that swap places are no change ("green, white and grey")
             still = "A still view, mostly " if camera.get("camera") == "static" else "Mostly "
             out.append(sentence(still + join_names(colours)))
         elif bare and (colours := facts.colours.get("mixed")):  # no colour has a quarter of the frame
