@@ -88,6 +88,15 @@ def test_a_shot_described_as_the_one_before_less_its_camera_move_is_not_said_aga
     assert len(make_cues(more, 6.4, 24)) == 2  # the second shot shows something the first did not
 
 
+def test_a_title_followed_by_another_sentence_takes_a_full_stop():
+    """balle-jbart: 'Title in red: "LYCEE JEAN BART -- 2016" A person.' ran on."""
+    title = 'Title: "An unlucky bird"'
+    cues = make_cues([Span(0, 6, [title, "An animal."])], 6, 25)
+    assert [c.text.replace("\n", " ") for c in cues] == ['Title: "An unlucky bird". An animal.']
+    assert make_cues([Span(0, 6, [title])], 6, 25)[0].text == title  # alone, as a subtitle shows a title
+    assert unsaid([Span(0, 6, [title, "An animal."])], cues) == []
+
+
 def test_cue_ends_before_the_cut_and_lasts_at_most_seven_seconds():
     cues = make_cues([Span(0, 3, ["A taxi."]), Span(3, 20, ["A street."])], 20, 25)
     assert cues[0].end == 3 - 0.08 and cues[1].start == 3 and cues[1].end == 10

@@ -75,6 +75,12 @@ def wrap(text: str, rules: ReadabilityRules) -> Optional[str]:
     return None
 
 
+def said_together(sentences: list[str]) -> str:
+    """Sentences as one text: one that ends in a quotation (a title) takes a full stop where
+    another follows it ('Title: "An unlucky bird". An animal.')."""
+    return " ".join(s + "." if s.endswith('"') and i + 1 < len(sentences) else s for i, s in enumerate(sentences))
+
+
 def fit_text(sentences: list[str], rules: ReadabilityRules) -> Optional[str]:
     """As many sentences as fit the lines and can be read within the longest cue, in order; a
     first sentence too long on its own is cut at a word boundary and marked with an ellipsis."""
@@ -86,7 +92,7 @@ def fit_text(sentences: list[str], rules: ReadabilityRules) -> Optional[str]:
 
     best = None
     for n in range(1, len(sentences) + 1):
-        if (text := fitted(" ".join(sentences[:n]))) is None:
+        if (text := fitted(said_together(sentences[:n]))) is None:
             break
         best = text
     if best is None and sentences:
@@ -129,7 +135,7 @@ def _joined(first: Span, second: Span) -> Span:
 def _sentences_in(text: str, sentences: list[str]) -> int:
     """How many of the sentences, from the first, a cue's text holds whole."""
     said = " ".join(text.split())
-    return max((n for n in range(len(sentences) + 1) if " ".join(" ".join(sentences[:n]).split()) == said),
+    return max((n for n in range(len(sentences) + 1) if " ".join(said_together(sentences[:n]).split()) == said),
                default=0)
 
 
