@@ -232,6 +232,8 @@ def test_what_is_seen_beside_a_person_facing_the_camera_is_set_apart_by_a_comma(
     talker = facts(people={"count": 1, "framing": "close-up", "confidence": 1.0, "facing": True, "talking": True},
                    objects=[{"name": "book", "count": 5, "score": 0.6}])
     assert narrate(talker) == [["A close-up of a person talking, facing the camera, and several books."]]
+    silent = facts(people={**talker.people, "talking": False}, objects=talker.objects)
+    assert narrate(silent) == [["A close-up of a person facing the camera, and several books."]]
 
 
 def test_a_long_take_whose_colours_only_swap_places_says_nothing_new():

@@ -107,6 +107,24 @@ def test_distillation_groups_are_seen_and_named_by_the_teacher(tmp_path, people,
     assert result.sentences[0] == [words]
 
 
+@pytest.mark.parametrize("portrait, fact", [("astronaut", "smiling"), ("hopper", "glasses")])
+def test_distillation_close_ups_give_the_teacher_a_face_to_read(tmp_path, portrait, fact):
+    """A smile and glasses reach the labels only from these close-ups of real photographs."""
+    from vidcap.analysis.facts import PERSON_FACTS, fact_vector
+    from vidcap.learning.distill import close_up, photographs
+    from vidcap.learning.synth import make_drawn_video
+    from vidcap.pipeline import Options, describe_video
+
+    frame = close_up(photographs()[portrait], (320, 240))
+    path = str(tmp_path / "portrait.mp4")
+    make_drawn_video(path, lambda i, t: frame, 100)
+    result = describe_video(path, Options(narrator="rules", use_cache=False))
+    facts = result.facts[0]
+    assert facts.people["framing"] == "close-up" and facts.people.get(fact)
+    assert fact_vector(facts, 0)[-len(PERSON_FACTS) - 9:][PERSON_FACTS.index(fact)] == 1.0
+    assert ("smiling" if fact == "smiling" else "glasses") in " ".join(result.sentences[0])
+
+
 def test_quoted_text_is_scored():
     """Review: 'A sign reads "HOTEL".' against 'A sign reads "TAXI".' scored BLEU-4 1.0."""
     refs = [(0, 4, 'A sign reads "TAXI ON CALL". A car in a street.')]

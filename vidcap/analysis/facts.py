@@ -13,7 +13,7 @@ from typing import Optional
 import numpy as np
 
 from .perception.objects import ANIMAL_SCORE, ANIMALS, COCO, OBJECT_WORDS
-from .perception.setting import COLOUR_SHARES
+from .perception.setting import COLOUR_NAMES, COLOUR_SHARES
 from .perception.technical import BLACK_LUMA, PLAIN_SPREAD
 
 DARK_LEVEL = 50  # mean 8-bit luma below which a shot reads as dark
@@ -452,7 +452,12 @@ def fact_vector_size() -> int:
     table = concept_table()
     return (len(table.concepts) + len({c.kind for c in table.concepts}) + 1 + len(FRAMINGS)
             + len(CAMERAS) + 1 + 2 + 2 + len(PLACES) + 2 + len(SEGMENTS) + len(TEXT_KINDS) + 3 + COLOUR_SHARES
-            + len(COCO) + 1)
+            + len(COCO) + 1 + len(PERSON_FACTS) + len(COLOUR_NAMES))
+
+
+# What one person does and wears, at the end of the fact vector: a model trained on the shorter
+# vector before them (vidcap-lstm-v2, 250 values) reads only its first n_facts values.
+PERSON_FACTS = ("smiling", "talking", "glasses", "hands", "at_face")
 
 
 def fact_vector(facts: ShotFacts, index: int) -> np.ndarray:
@@ -479,7 +484,10 @@ def fact_vector(facts: ShotFacts, index: int) -> np.ndarray:
              one_hot(facts.lighting, ["dark", "bright"]), [float(s in facts.segments) for s in SEGMENTS],
              [float(any(t["kind"] == k for t in facts.text)) for k in TEXT_KINDS],
              [float(like is not None and like == index - 1), float(like is not None and like < index - 1),
-              facts.likeness], facts.colour_shares, objects, [float(people.get("action") == "walking")]]
+              facts.likeness], facts.colour_shares, objects, [float(people.get("action") == "walking")],
+             [float(bool((people.get("hands") or {}).get("at_face") if k == "at_face" else people.get(k)))
+              for k in PERSON_FACTS],
+             one_hot(people.get("clothes"), COLOUR_NAMES)]
     return np.concatenate([np.asarray(p, np.float32) for p in parts])
 
 

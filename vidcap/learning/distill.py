@@ -24,14 +24,35 @@ NAMES = ["Anna Kowalski", "John Berg", "Lena Ortiz", "Sam Okafor", "Mira Chen", 
 
 
 def photographs() -> dict[str, np.ndarray]:
-    """Real photographs that a registry package ships (scikit-image), as BGR."""
+    """Real photographs that registry packages ship (scikit-image; matplotlib's portrait of Grace
+    Hopper, in glasses), as BGR."""
     import skimage.data as data
+    from matplotlib import cbook
 
     photos = {name: np.ascontiguousarray(getattr(data, name)()[:, :, ::-1])
               for name in ("chelsea", "coffee", "astronaut", "rocket")}
     photos["motorcycle"] = np.ascontiguousarray(data.stereo_motorcycle()[0][:, :, ::-1])
     photos["camera"] = cv2.cvtColor(data.camera(), cv2.COLOR_GRAY2BGR)  # a person with a camera
+    with cbook.get_sample_data("grace_hopper.jpg") as f:
+        photos["hopper"] = cv2.imdecode(np.frombuffer(f.read(), np.uint8), cv2.IMREAD_COLOR)
     return photos
+
+
+PORTRAITS = ("astronaut", "hopper")  # a face to frame in close-up: a smile, glasses, what is worn
+
+
+def close_up(image: np.ndarray, size: tuple[int, int], zoom: float = 1.0) -> np.ndarray:
+    """The photograph framed as a close-up: its largest face 45 % of the frame's height
+    (`zoom` times more), a little above the middle."""
+    from ..analysis.perception.people import find_faces
+
+    x, y, w, h = max(find_faces(image), key=lambda f: f[3])[:4]
+    height = h * image.shape[0] / 0.45 / zoom
+    width = height * size[0] / size[1]
+    cx, cy = (x + w / 2) * image.shape[1], (y + h / 2) * image.shape[0] + 0.1 * height
+    turn = np.float32([[size[0] / width, 0, size[0] / 2 - cx * size[0] / width],
+                       [0, size[1] / height, size[1] / 2 - cy * size[1] / height]])
+    return cv2.warpAffine(image, turn, size, flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
 
 
 def group_frame(astronaut: np.ndarray, size: tuple[int, int], people: int) -> np.ndarray:
@@ -46,8 +67,8 @@ def group_frame(astronaut: np.ndarray, size: tuple[int, int], people: int) -> np
 def _shot(rng, photos, size):
     """One shot as (frames, draw(i, t))."""
     w, h = size
-    kind = rng.choice(["photo", "photo", "photo", "group", "walkers", "sign", "title", "black", "bars", "credits",
-                       "shape", "texture"])
+    kind = rng.choice(["photo", "photo", "photo", "portrait", "group", "walkers", "sign", "title", "black", "bars",
+                       "credits", "shape", "texture"])
     frames = int(rng.integers(30, 75))
     if kind == "photo":
         image = photos[list(photos)[int(rng.integers(len(photos)))]]
@@ -61,6 +82,9 @@ def _shot(rng, photos, size):
             y = (big.shape[0] - h) // 2
             return big[y:y + h, x:x + w]
         return frames, draw
+    if kind == "portrait":  # still, or the camera closing in; long enough to say what the face does and wears
+        image, closer, frames = photos[str(rng.choice(PORTRAITS))], float(rng.choice([1.0, 1.3])), frames + 50
+        return frames, lambda i, t: close_up(image, size, 1 + (closer - 1) * i / frames)
     if kind == "group":
         frame = group_frame(photos["astronaut"], size, int(rng.integers(2, 4)))
         return frames, lambda i, t: frame

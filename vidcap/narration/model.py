@@ -18,7 +18,7 @@ SPECIALS = ["<pad>", "<bos>", "<eos>", "<unk>"]
 @dataclass
 class ModelDimensions:
     n_features: int = 1280  # CNN feature size per frame
-    n_facts: int = 250  # per-shot fact vector (facts.fact_vector_size())
+    n_facts: int = 264  # per-shot fact vector (facts.fact_vector_size())
     n_vocab: int = 200
     n_hidden: int = 192  # encoder and decoder LSTM width
     n_embed: int = 96

@@ -118,7 +118,7 @@ def main_phrase(facts: ShotFacts, detail: int = 3, setting_known: bool = False) 
         things = [t for t in things if t != "a person"]
     elif things == [GENERIC_NAMES["animal"]] and facts.shapes:  # the classifier's animal is what the shapes are
         things = [shapes_phrase(facts, "animals")]
-    if "," in person and things:  # "talking, facing the camera, and several books": not facing the books
+    if things and ("," in person or person.endswith("the camera")):  # "facing the camera, and a tie": not facing the tie
         subject = f"{person}, and {join_names(things)}"
     else:
         subject = join_names([p for p in [person, *things] if p]) or (shapes_phrase(facts) if not facts.text else "")
@@ -454,6 +454,7 @@ class LstmNarrator:
         import torch
 
         as_tensor = lambda a: torch.as_tensor(a, dtype=torch.float32, device=self.device)[None]
+        facts = facts[:, :self.model.dims.n_facts]  # a model of a shorter fact vector (PERSON_FACTS) reads its start
         with torch.inference_mode():
             outputs, state.encoder = self.model.encode(as_tensor(features), as_tensor(facts),
                                                        as_tensor(starts), state.encoder)
