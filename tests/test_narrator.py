@@ -244,3 +244,16 @@ def test_a_long_take_whose_colours_only_swap_places_says_nothing_new():
     assert narrate(first, later) == [["A still view, mostly green, white and grey."], []]
     other = narrate(first, facts(colours={"frame": ["green", "grey", "white"]}, **view))  # a cut: as measured
     assert other[1] == ["A still view, mostly green, grey and white."]
+
+
+def test_a_camera_move_still_going_in_the_same_take_is_told_once():
+    """trailer_bbb: "The camera tilts down." over the clouds, then, the title come on mid-tilt,
+    'Title: "The Blender Foundation Peach Project". The camera tilts down.'"""
+    tilt = {"camera": "tilt down", "confidence": 1.0}
+    title = [{"text": "Peach Project", "kind": "title", "colour": None}]
+    said = narrate(facts(camera=tilt, colours={"frame": ["blue"]}),
+                   facts(camera=tilt, text=title, text_share=1.0, continues=True),
+                   facts(camera=tilt, colours={"frame": ["green"]}, continues=True))
+    assert said == [["The camera tilts down."], ['Title: "Peach Project"'], []]
+    cut = narrate(facts(camera=tilt), facts(camera=tilt, text=title, text_share=1.0))
+    assert cut[1] == ['Title: "Peach Project"', "The camera tilts down."]  # a new shot, a new move

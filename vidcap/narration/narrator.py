@@ -244,15 +244,18 @@ class RulesNarrator:
             out.append("A dark shot.")
         out += [f'A sign reads "{t}".' for t in quoted(facts, "sign")]
         out += [f'A caption reads "{t}".' for t in quoted(facts, "caption")]
-        camera = facts.camera
+        camera, moving_on = facts.camera, False
         if moved := sure_camera_move(camera):
             verb, direction = moved.split()
-            out.append(f"The camera {verb}s {direction}.")
+            move = f"The camera {verb}s {direction}."
+            moving_on = _move_told(facts, before, said, move)
+            if not moving_on:
+                out.append(move)
         elif camera.get("camera") == "static" and camera.get("subject_moving") and not out:
             out.append("Something moves through the frame.")
         # Nothing named but where the view is (a window), yet a viewer still sees a picture: say what
         # was measured of it.
-        bare = not out or (out == [sentence(phrase)] and phrase in SETTING_THINGS)
+        bare = not (out or moving_on) or (out == [sentence(phrase)] and phrase in SETTING_THINGS)
         if bare and (subject := facts.colours.get("subject")):
             still = "A still view of " if camera.get("camera") == "static" else ""
             out.append(sentence(f"{still}something {join_names(subject)} against {background(facts.colours['backdrop'])}"))
@@ -297,6 +300,21 @@ class RulesNarrator:
         if place and last_place and place != last_place:
             return "a new scene: " + phrase
         return phrase
+
+
+def _move_told(facts: ShotFacts, before: list[ShotFacts], said: list[list[str]], move: str) -> bool:
+    """Whether the same take's parts before this one, all moving as it does, told `move`: the move
+    is still going (a title came on mid-tilt), and is not told again."""
+    if not facts.continues:
+        return False
+    for k in range(len(before) - 1, -1, -1):
+        if sure_camera_move(before[k].camera) != sure_camera_move(facts.camera):
+            return False
+        if move in said[k]:
+            return True
+        if not before[k].continues:
+            return False
+    return False
 
 
 def _light_and_place(facts: ShotFacts) -> tuple:
