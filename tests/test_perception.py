@@ -654,3 +654,17 @@ def test_glasses_are_seen_by_the_bridge_across_the_nose():
     assert wears_glasses(np.array([3.2, nan, 1.9, 2.4]))
     assert not wears_glasses(np.array([3.2, nan, nan]))  # one reading
     assert not wears_glasses(np.array([2.1, 1.2, 1.4]))  # a frown or a brow caught once
+
+
+def test_a_frame_edge_across_the_brows_is_no_bridge_of_glasses():
+    """A face cut by the top of the frame at its brows: the frame's edge is a level edge too."""
+    import skimage.data
+
+    from vidcap.analysis.perception.people import GLASSES, bridge_edge, find_faces, read_face
+
+    face = skimage.data.astronaut()[:, :, ::-1].copy()
+    whole = read_face(face, max(find_faces(face), key=lambda f: f[3]))[2]
+    assert whole < GLASSES
+    points = np.array([[200.0, 120.0]] * 468)
+    points[[33, 263, 133, 362, 168, 6]] = [[180, 100], [260, 100], [205, 100], [235, 100], [220, -2], [220, 120]]
+    assert np.isnan(bridge_edge(cv2.cvtColor(face, cv2.COLOR_BGR2GRAY)[:200], points))

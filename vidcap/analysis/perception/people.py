@@ -153,14 +153,18 @@ def bridge_edge(gray: np.ndarray, points: np.ndarray) -> float:
     """How sharply a level edge runs across the nose between the eyes, where the bridge of a
     pair of glasses sits: the face levelled and scaled to EYE_SPAN between its outer eye corners,
     the strongest row of vertical gradient between the inner eye corners, from the middle of the
-    brows to the bridge of the nose, over the contrast of the face around the eyes."""
+    brows to the bridge of the nose, over the contrast of the face around the eyes. NaN where the
+    frame's edge cuts through that patch: the edge itself would read as a bridge."""
+    patch = points[[INNER_EYES[0], INNER_EYES[1], BROWS_MIDDLE, NOSE_BRIDGE]]
+    if patch.min() < 0 or (patch[:, 0] >= gray.shape[1]).any() or (patch[:, 1] >= gray.shape[0]).any():
+        return np.nan
     outer = points[list(EYE_CORNERS)]
     centre = outer.mean(0)
     angle = float(np.degrees(np.arctan2(*(outer[1] - outer[0])[::-1])))
     scale = EYE_SPAN / max(float(np.linalg.norm(outer[1] - outer[0])), 1.0)
     turn = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), angle, scale)
     turn[:, 2] += np.array([50.0, 40.0]) - centre  # the eyes' midpoint to (50, 40) of a 100x100 face
-    face = cv2.warpAffine(gray, turn, (100, 100), flags=cv2.INTER_AREA).astype(np.float32)
+    face = cv2.warpAffine(gray, turn, (100, 100), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
     moved = np.c_[points, np.ones(len(points))] @ turn.T
     left, right = int(moved[INNER_EYES[0], 0]) + 2, int(moved[INNER_EYES[1], 0]) - 2
     top, bottom = int(moved[BROWS_MIDDLE, 1]), int(moved[NOSE_BRIDGE, 1]) + 2
