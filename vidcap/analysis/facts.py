@@ -475,6 +475,7 @@ def fact_vector(facts: ShotFacts, index: int) -> np.ndarray:
         objects[COCO.index(found["name"])] = found["score"]
     one_hot = lambda value, options: [float(value == o) for o in options]
     people = facts.people
+    person = {**people, "at_face": (people.get("hands") or {}).get("at_face")}
     setting = facts.setting
     like = facts.like_shot
     parts = [concepts, kinds, [min(people.get("count", 0), 4) / 4], one_hot(people.get("framing"), FRAMINGS),
@@ -485,8 +486,7 @@ def fact_vector(facts: ShotFacts, index: int) -> np.ndarray:
              [float(any(t["kind"] == k for t in facts.text)) for k in TEXT_KINDS],
              [float(like is not None and like == index - 1), float(like is not None and like < index - 1),
               facts.likeness], facts.colour_shares, objects, [float(people.get("action") == "walking")],
-             [float(bool((people.get("hands") or {}).get("at_face") if k == "at_face" else people.get(k)))
-              for k in PERSON_FACTS],
+             [float(bool(person.get(k))) for k in PERSON_FACTS],
              one_hot(people.get("clothes"), COLOUR_NAMES)]
     return np.concatenate([np.asarray(p, np.float32) for p in parts])
 
