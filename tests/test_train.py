@@ -111,11 +111,13 @@ def test_distillation_groups_are_seen_and_named_by_the_teacher(tmp_path, people,
 def test_distillation_close_ups_give_the_teacher_a_face_to_read(tmp_path, portrait, fact):
     """A smile and glasses reach the labels only from these close-ups of real photographs."""
     from vidcap.analysis.facts import PERSON_FACTS, fact_vector
+    from vidcap.analysis.perception.people import find_faces
     from vidcap.learning.distill import close_up, photographs
     from vidcap.learning.synth import make_drawn_video
     from vidcap.pipeline import Options, describe_video
 
-    frame = close_up(photographs()[portrait], (320, 240))
+    photo = photographs()[portrait]
+    frame = close_up(photo, max(find_faces(photo), key=lambda f: f[3]), (320, 240))
     path = str(tmp_path / "portrait.mp4")
     make_drawn_video(path, lambda i, t: frame, 100)
     result = describe_video(path, Options(narrator="rules", use_cache=False))

@@ -41,12 +41,10 @@ def photographs() -> dict[str, np.ndarray]:
 PORTRAITS = ("astronaut", "hopper")  # a face to frame in close-up: a smile, glasses, what is worn
 
 
-def close_up(image: np.ndarray, size: tuple[int, int], zoom: float = 1.0) -> np.ndarray:
-    """The photograph framed as a close-up: its largest face 45 % of the frame's height
-    (`zoom` times more), a little above the middle."""
-    from ..analysis.perception.people import find_faces
-
-    x, y, w, h = max(find_faces(image), key=lambda f: f[3])[:4]
+def close_up(image: np.ndarray, face: tuple, size: tuple[int, int], zoom: float = 1.0) -> np.ndarray:
+    """The photograph framed as a close-up: its `face` (a find_faces box) 45 % of the frame's
+    height (`zoom` times more), a little above the middle."""
+    x, y, w, h = face[:4]
     height = h * image.shape[0] / 0.45 / zoom
     width = height * size[0] / size[1]
     cx, cy = (x + w / 2) * image.shape[1], (y + h / 2) * image.shape[0] + 0.1 * height
@@ -83,8 +81,11 @@ def _shot(rng, photos, size):
             return big[y:y + h, x:x + w]
         return frames, draw
     if kind == "portrait":  # still, or the camera closing in; long enough to say what the face does and wears
+        from ..analysis.perception.people import find_faces
+
         image, closer, frames = photos[str(rng.choice(PORTRAITS))], float(rng.choice([1.0, 1.3])), frames + 50
-        return frames, lambda i, t: close_up(image, size, 1 + (closer - 1) * i / frames)
+        face = max(find_faces(image), key=lambda f: f[3])  # found once, not on every frame drawn
+        return frames, lambda i, t: close_up(image, face, size, 1 + (closer - 1) * i / frames)
     if kind == "group":
         frame = group_frame(photos["astronaut"], size, int(rng.integers(2, 4)))
         return frames, lambda i, t: frame
