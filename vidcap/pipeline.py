@@ -149,7 +149,7 @@ def analyse(path: str, options: Options = Options(), encoder: Optional[Encoder] 
               **_joined([p["arrays"] for p in parts])}
     seconds = {}
     with timed(seconds, "voices"):
-        voices = voices_heard(path, options.audio_track, options.time_limit or time_limit(info))
+        voices = voices_heard(info, options.audio_track, options.time_limit or time_limit(info))
         arrays["voices"] = np.array(voices, np.float64).reshape(-1, 2)
     features = spool.finish(source, parts[0]["width"])
     if key:
@@ -160,11 +160,14 @@ def analyse(path: str, options: Options = Options(), encoder: Optional[Encoder] 
     return analysis
 
 
-def voices_heard(path: str, track: int, limit: float) -> list[tuple[float, float]]:
-    """speech_spans, or none where the audio cannot be decoded (in `limit` seconds): the pictures
-    are still described."""
+def voices_heard(info: VideoInfo, track: int, limit: float) -> list[tuple[float, float]]:
+    """speech_spans, or none where the file has no such audio track (probe counted them: no
+    ffmpeg is started for a silent film) or its audio cannot be decoded (in `limit` seconds): the
+    pictures are still described."""
+    if track >= info.audio_tracks:
+        return []
     try:
-        return speech_spans(path, track, limit)
+        return speech_spans(info.path, track, limit)
     except BadVideo:
         return []
 
