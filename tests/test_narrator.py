@@ -244,6 +244,9 @@ def test_a_long_take_whose_colours_only_swap_places_says_nothing_new():
     assert narrate(first, later) == [["A still view, mostly green, white and grey."], []]
     other = narrate(first, facts(colours={"frame": ["green", "grey", "white"]}, **view))  # a cut: as measured
     assert other[1] == ["A still view, mostly green, grey and white."]
+    mixed = narrate(facts(colours={"mixed": ["blue", "red", "black"]}, **view),
+                    facts(colours={"mixed": ["red", "blue", "black"]}, continues=True, **view))
+    assert mixed == [["A still view in blue, red and black."], []]  # likewise where no colour holds a quarter
 
 
 def test_a_camera_move_still_going_in_the_same_take_is_told_once():

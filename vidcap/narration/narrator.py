@@ -256,15 +256,14 @@ class RulesNarrator:
         # Nothing named but where the view is (a window), yet a viewer still sees a picture: say what
         # was measured of it.
         bare = not (out or moving_on) or (out == [sentence(phrase)] and phrase in SETTING_THINGS)
-        if bare and (subject := facts.colours.get("subject")):
+        colours_of = lambda key: _colours_as_said(facts, before, last, key)
+        if bare and (subject := colours_of("subject")):
             still = "A still view of " if camera.get("camera") == "static" else ""
             out.append(sentence(f"{still}something {join_names(subject)} against {background(facts.colours['backdrop'])}"))
-        elif bare and (colours := facts.colours.get("frame")):
-            if facts.continues and last is not None and set(colours) == set(was := before[last].colours.get("frame", [])):
-                colours = was  # the same take: near shares that swap places are no change ("green, white and grey")
+        elif bare and (colours := colours_of("frame")):
             still = "A still view, mostly " if camera.get("camera") == "static" else "Mostly "
             out.append(sentence(still + join_names(colours)))
-        elif bare and (colours := facts.colours.get("mixed")):  # no colour has a quarter of the frame
+        elif bare and (colours := colours_of("mixed")):  # no colour has a quarter of the frame
             still = "A still view in " if camera.get("camera") == "static" else "A view in "
             out.append(sentence(still + join_names(colours)))
         # Once, where the picture loses its colour, after what it shows (a short shot's cue may hold
@@ -300,6 +299,15 @@ class RulesNarrator:
         if place and last_place and place != last_place:
             return "a new scene: " + phrase
         return phrase
+
+
+def _colours_as_said(facts: ShotFacts, before: list[ShotFacts], last: Optional[int], key: str) -> list[str]:
+    """The shot's colours of kind `key` (frame, subject, mixed), in the order the last part of the
+    same take said them where they are the same colours: near shares that swap places are no change
+    (tree.avi's "green, white and grey", then "green, grey and white")."""
+    colours = facts.colours.get(key) or []
+    was = (before[last].colours.get(key) or []) if facts.continues and last is not None else []
+    return was if colours and set(colours) == set(was) else colours
 
 
 def _move_told(facts: ShotFacts, before: list[ShotFacts], said: list[list[str]], move: str) -> bool:
