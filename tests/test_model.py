@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from vidcap.narration.model import SPECIALS, ModelDimensions, Narrator, load_checkpoint, save_checkpoint
+from vidcap.narration.cues import said_together
 from vidcap.narration.narrator import LstmNarrator, detokenize, tokenize
 
 VOCAB = SPECIALS + ["a", "red", "circle", "on", "black", ".", "the", "camera", "pans", "left", "title", ":",
@@ -84,7 +85,9 @@ def test_tokens_keep_on_screen_text_as_placeholders():
     sentences = ['Title: "THE LONG NIGHT"', "A red circle on black."]
     tokens = tokenize(sentences, ["THE LONG NIGHT"])
     assert tokens == ["title", ":", "<text0>", ".", "a", "red", "circle", "on", "black", "."]
-    assert detokenize(tokens, ["THE LONG NIGHT"]) == ['Title: "THE LONG NIGHT".', "A red circle on black."]
+    assert detokenize(tokens, ["THE LONG NIGHT"]) == sentences  # the title's full stop is the cues' to add
+    assert said_together(detokenize(tokens, ["THE LONG NIGHT"])) == 'Title: "THE LONG NIGHT". A red circle on black.'
+    assert detokenize(tokens[:4], ["THE LONG NIGHT"]) == ['Title: "THE LONG NIGHT"']  # as the rule narrator says it
     assert detokenize(["the", "camera", "pans", "left", "."], []) == ["The camera pans left."]
 
 

@@ -398,6 +398,8 @@ def detokenize(tokens: list[str], texts: list[str], objects: tuple[str, ...] | l
                     word = "an" if words[k + 1][:1].lower() in "aeiou" else "a"
                 text += word if word in ".,:;!?" or not text else " " + word
             text = re.sub(r'" / "', " / ", text)
+            if words[-3:-2] == [":"] and text.endswith('".'):  # 'Title: "X"': its full stop is the
+                text = text[:-1]  # cues' to add where a sentence follows (cues.said_together), as for the rules
             # A text sentence needs its text: "Title:." or "A sign reads." without it is false.
             says_text = words[-2:-1] == [":"] or bool({"reads", "read"} & set(words))
             # "A person in a.", "An animal on.", "An an animal."
