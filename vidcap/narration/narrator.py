@@ -154,6 +154,17 @@ def quoted(facts: ShotFacts, kind: str) -> list[str]:
     return [line["text"] for line in facts.text if line["kind"] == kind]
 
 
+def unquoted(facts: ShotFacts, kind: str, said: list[list[str]], last: Optional[int], index: int) -> list[str]:
+    """The shot's lines of one kind less those quoted in the part just before, when it is the same
+    take (a shot split where a new line comes on: minions' web address, on screen before its
+    title came, is not read out again with it)."""
+    lines = quoted(facts, kind)
+    if not facts.continues or last is None or last != index - 1:
+        return lines
+    told = " ".join(said[last])
+    return [line for line in lines if line not in told]
+
+
 def title_style(facts: ShotFacts) -> str:
     """How a title card looks, where measured: "in yellow on a dark blue background"."""
     colour = next((line["colour"] for line in facts.text if line["kind"] == "title" and line.get("colour")), None)
@@ -224,7 +235,7 @@ class RulesNarrator:
             names = " / ".join(line["text"] for line in facts.text[:2])
             return ["The end credits roll.", f'They read "{names}".']
         out = []
-        titles = quoted(facts, "title")
+        titles = unquoted(facts, "title", said, last, len(before))
         if titles:
             style = title_style(facts)
             out.append(f'Title{" " + style if style else ""}: "{" ".join(titles)}"')
@@ -242,8 +253,8 @@ class RulesNarrator:
             out.append(said_now)
         elif not out and facts.lighting == "dark":
             out.append("A dark shot.")
-        out += [f'A sign reads "{t}".' for t in quoted(facts, "sign")]
-        out += [f'A caption reads "{t}".' for t in quoted(facts, "caption")]
+        out += [f'A sign reads "{t}".' for t in unquoted(facts, "sign", said, last, len(before))]
+        out += [f'A caption reads "{t}".' for t in unquoted(facts, "caption", said, last, len(before))]
         camera, moving_on = facts.camera, False
         if moved := sure_camera_move(camera):
             verb, direction = moved.split()

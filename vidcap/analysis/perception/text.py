@@ -323,25 +323,35 @@ def plainly_words(text: str) -> bool:
     return all(map(_common, WORDS.findall(text)))
 
 
-def word_times(ocr: list[dict]) -> list[float]:
-    """The times, in order, of the frames OCR read words on (is_words)."""
-    return sorted(e["time"] for e in ocr if any(map(is_words, e["lines"])))
+NEW_LINE_CHARS = 4  # letters the text check counts beyond those already on screen where it sees a new line come
 
 
-def text_onset(read: list[float], shot, times: np.ndarray, chars: np.ndarray, keep: float = 0.5) -> float | None:
-    """When words first came on screen in a shot: from the first sampled frame OCR read words on
-    (`read`: word_times), back over the frames before while the text check (`chars` per sampled
-    frame at `times`) still counts at least `keep` of what it counted there. None when the shot
-    shows no words. OCR reads one frame per stretch of a shot, so a title that fades in mid-shot
-    is read seconds after it appears."""
-    k = bisect.bisect_left(read, shot.start - 1e-6)
-    if k == len(read) or not shot.holds(read[k]) or not len(times):
-        return None
-    i = min(int(np.searchsorted(times, read[k] - 1e-6)), len(times) - 1)
-    level = keep * chars[i]
-    while i > 0 and times[i - 1] >= shot.start and chars[i - 1] > 0 and chars[i - 1] >= level:
-        i -= 1
-    return float(times[i])
+def text_onsets(ocr: list[dict], shot, times: np.ndarray, chars: np.ndarray, keep: float = 0.5) -> list[float]:
+    """When each new line of words came on screen in a shot: from the first sampled frame OCR
+    read it on (a line no earlier reading in the shot matched), back over the frames before while
+    the text check (`chars` per sampled frame at `times`) still counts at least `keep` of what it
+    counted there, and more than it counted for the lines already on screen (their median since
+    the last onset). OCR reads one frame per stretch of a shot, so a title that fades in mid-shot
+    is read seconds after it appears; and a line already there (minions' web address, on screen
+    from the start) must not pull a title that comes 13 s later back to the shot's start."""
+    seen, onsets = [], []
+    for entry in sorted((e for e in ocr if shot.holds(e["time"])), key=lambda e: e["time"]):
+        new = [l["text"] for l in entry["lines"]
+               if is_words(l) and not any(_same_line(l["text"], old) for old in seen)]
+        if not new or not len(times):
+            continue
+        seen += new
+        i = min(int(np.searchsorted(times, entry["time"] - 1e-6)), len(times) - 1)
+        earliest = onsets[-1] if onsets else shot.start
+        before = chars[(times >= earliest) & (times < times[i])]
+        level, floor = keep * chars[i], float(np.median(before)) if onsets and len(before) else 0.0
+        if onsets and chars[i] < floor + NEW_LINE_CHARS:  # the check did not see it come: since when
+            onsets.append(float(entry["time"]))  # it was there is not known, only that it is now
+            continue
+        while i > 0 and times[i - 1] >= earliest and chars[i - 1] > floor and chars[i - 1] >= level:
+            i -= 1
+        onsets.append(float(times[i]))
+    return onsets
 
 
 def _drop_fragments(lines: list[dict]) -> list[dict]:
