@@ -51,7 +51,7 @@ def test_text_camera_and_technical_segments():
     assert narrate(title) == [['Title: "THE LONG NIGHT"']]
     sign = facts(**STREET, text=[{"text": "OPEN", "kind": "sign", "score": 0.9, "box": [0, 0, 0.1, 0.1]}],
                  camera={"camera": "pan left", "confidence": 0.9})
-    assert narrate(sign) == [["A car in a street.", 'A sign reads "OPEN".', "The camera pans left."]]
+    assert narrate(sign) == [["A car in a street.", 'On screen: "OPEN".', "The camera pans left."]]
     assert narrate(facts(segments=["black"])) == [["A black screen."]]
     assert narrate(facts(segments=["colour bars"])) == [["Colour bars."]]
 

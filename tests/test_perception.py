@@ -26,7 +26,7 @@ def test_sign_in_coloured_letters_is_read(described, scenes):
     frame = cv2.VideoCapture(scenes["sign"]).read()[1]
     assert text_candidates(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)) == []  # edges alone miss it
     assert [(t["text"], t["kind"]) for t in described["sign"].facts[0].text] == [("HOTEL", "sign")]
-    assert 'A sign reads "HOTEL".' in described["sign"].cues[0].text.replace("\n", " ")
+    assert 'On screen: "HOTEL".' in described["sign"].cues[0].text.replace("\n", " ")
 
 
 @pytest.mark.parametrize("name, camera", [("pan_right", "pan right"), ("pan_left", "pan left")])
@@ -410,7 +410,7 @@ def described_by_default(scenes):
 
 @pytest.mark.parametrize("name, said", [
     ("pan_right", "The camera pans right."), ("pan_left", "The camera pans left."),
-    ("sign", 'A sign reads "HOTEL".'), ("bars", "Colour bars."), ("title", 'Title in white: "THE LONG NIGHT"'),
+    ("sign", 'On screen: "HOTEL".'), ("bars", "Colour bars."), ("title", 'Title in white: "THE LONG NIGHT"'),
     ("black", "A black screen."), ("credits", "The end credits roll."),
 ])
 def test_the_default_narrator_says_what_the_facts_show(described_by_default, name, said):

@@ -62,7 +62,7 @@ def test_the_page_for_bikes_shows_its_shots_cues_and_plays_the_film(bikes_page):
     assert len(thumbnails) == 6
     assert len(tags.of("div", "box")) >= 3  # the people, cars and bicycle the detector boxed
     assert [float(a["data-t"]) for a in shots][1] == pytest.approx(1.2, abs=0.05)
-    assert "A sign reads &quot;TAXI&quot;" in page.read_text() or 'A sign reads "TAXI"' in dom
+    assert "On screen: &quot;TAXI&quot;" in page.read_text() or 'On screen: "TAXI"' in dom
     # Nothing is fetched from the network: every source is inline or the film beside.
     assert not re.search(r'(src|href)="(https?:)?//', page.read_text())
 

@@ -138,7 +138,7 @@ class ShotFacts:
         said += [line["kind"] for line in self.text]
         said += [line["colour"] for line in self.text if line.get("colour")]
         if self.text:
-            said.append("reads read")  # and each line's own kind (title, caption, sign), above
+            said.append("reads read screen")  # and each line's own kind (title, caption, sign), above
         if self.people.get("count", 0) or self.people.get("framing"):
             said.append("person people face close-up group crowd two three several")
         if self.people.get("facing"):

@@ -253,7 +253,9 @@ class RulesNarrator:
             out.append(said_now)
         elif not out and facts.lighting == "dark":
             out.append("A dark shot.")
-        out += [f'A sign reads "{t}".' for t in unquoted(facts, "sign", said, last, len(before))]
+        # "On screen", not "a sign": the line may be a sign in the scene (bikes' taxi) or drawn over
+        # the picture (dance's "x4" beside emoji steps, the title of movie-hello's slide).
+        out += [f'On screen: "{t}".' for t in unquoted(facts, "sign", said, last, len(before))]
         out += [f'A caption reads "{t}".' for t in unquoted(facts, "caption", said, last, len(before))]
         camera, moving_on = facts.camera, False
         if moved := sure_camera_move(camera):
