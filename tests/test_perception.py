@@ -363,6 +363,10 @@ def test_ocr_lines_that_are_no_words_are_not_shown():
                                                       ("Caminandes", 2)]
     revealed = best_readings([line("The Blender Foundatio"), line("The Blender Foundati")])
     assert revealed[0]["reads"] == 1  # read twice mid-reveal: spelled() mends it, as it would one reading
+    # minions' web address: a space beside a mark is no lost space between words, but a letter lost
+    address = best_readings([line("/ nverbessrlich.DE", 0.88), line("/unverbesserlich.DE", 0.98),
+                             line("/ nverbessrlich.DE", 0.86)])
+    assert [(r["text"], r["reads"]) for r in address] == [("/unverbesserlich.DE", 1)]
 
 
 def test_ocr_slips_on_common_words_are_set_right():
@@ -466,6 +470,27 @@ def test_a_title_that_appears_late_in_a_shot_is_read_when_it_appears(tmp_path):
     title = next(c for c in result.cues if "THE LONG NIGHT" in c.text)
     assert 3.0 <= title.start <= 4.0  # the text check runs on the frames sampled twice a second
     assert title.text.replace("\n", " ") == 'Title in yellow on a dark blue background: "THE LONG NIGHT"'
+    check_rules(result.cues, result.duration, 25)
+
+
+def test_a_title_that_comes_under_a_line_already_there_is_read_when_it_comes(tmp_path):
+    """minions: its web address stood at the foot of the frame from the start, and once the text
+    check saw it, the title that came 13 s later was read out at 0 s, and the address with it.
+    Here a line stands at the foot from the start and a title comes 4 s in, with no cut."""
+    from vidcap.learning import synth
+
+    path = str(tmp_path / "address_then_title.mp4")
+    address = synth.text_card(["WWW.EXAMPLE.ORG"], (320, 240), 14, background=90, top=210)
+    titled = address.copy()
+    titled[synth.text_card(["THE LONG NIGHT"], (320, 240), 28)[:, :, 0] > 128] = (245, 245, 245)
+    synth.make_drawn_video(path, lambda i, t: titled if t >= 4.0 else address, 225)
+    result = describe_video(path, Options(narrator="rules", use_cache=False))
+    assert result.shot_count == 1
+    said = [(c.start, c.text.replace("\n", " ")) for c in result.cues]
+    title = [start for start, text in said if "THE LONG NIGHT" in text]
+    assert len(title) == 1 and 3.5 <= title[0] <= 4.5, said
+    assert sum("WWW.EXAMPLE.ORG" in text for _, text in said) == 1, said  # said once, when first seen
+    assert said[0][0] == 0 and "WWW.EXAMPLE.ORG" in said[0][1]
     check_rules(result.cues, result.duration, 25)
 
 
