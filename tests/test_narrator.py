@@ -56,6 +56,14 @@ def test_text_camera_and_technical_segments():
     assert narrate(facts(segments=["colour bars"])) == [["Colour bars."]]
 
 
+def test_a_line_of_text_does_not_hide_what_moves():
+    """minions: its web address, once read, took the place of "Something moves through the frame."."""
+    address = {"text": "/unverbesserlich.DE", "kind": "caption", "score": 0.98, "box": [0.38, 0.91, 0.24, 0.06]}
+    moving = facts(text=[address], camera={"camera": "static", "confidence": 0.9, "subject_moving": True})
+    assert narrate(moving) == [['A caption reads "/unverbesserlich.DE".', "Something moves through the frame."]]
+    assert narrate(facts(**STREET, camera=moving.camera, text=[address]))[0][-1] != "Something moves through the frame."
+
+
 def test_dark_outdoor_shot_is_night():
     dark_street = dict(STREET, setting={**STREET["setting"], "time_of_day": "night"})  # as describe_setting gives it
     assert narrate(facts(**dark_street, lighting="dark")) == [["A car in a street, at night."]]

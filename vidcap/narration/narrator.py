@@ -255,8 +255,9 @@ class RulesNarrator:
             out.append("A dark shot.")
         # "On screen", not "a sign": the line may be a sign in the scene (bikes' taxi) or drawn over
         # the picture (dance's "x4" beside emoji steps, the title of movie-hello's slide).
-        out += [f'On screen: "{t}".' for t in unquoted(facts, "sign", said, last, len(before))]
-        out += [f'A caption reads "{t}".' for t in unquoted(facts, "caption", said, last, len(before))]
+        lines = [f'On screen: "{t}".' for t in unquoted(facts, "sign", said, last, len(before))]
+        lines += [f'A caption reads "{t}".' for t in unquoted(facts, "caption", said, last, len(before))]
+        out += lines
         camera, moving_on = facts.camera, False
         if moved := sure_camera_move(camera):
             verb, direction = moved.split()
@@ -264,8 +265,8 @@ class RulesNarrator:
             moving_on = _move_told(facts, before, said, move)
             if not moving_on:
                 out.append(move)
-        elif camera.get("camera") == "static" and camera.get("subject_moving") and not out:
-            out.append("Something moves through the frame.")
+        elif camera.get("camera") == "static" and camera.get("subject_moving") and out == lines:
+            out.append("Something moves through the frame.")  # also beside a line of text: minions' web address
         # Nothing named but where the view is (a window), yet a viewer still sees a picture: say what
         # was measured of it.
         bare = not (out or moving_on) or (out == [sentence(phrase)] and phrase in SETTING_THINGS)
