@@ -254,7 +254,7 @@ class RulesNarrator:
         elif not out and facts.lighting == "dark":
             out.append("A dark shot.")
         # "On screen", not "a sign": the line may be a sign in the scene (bikes' taxi) or drawn over
-        # the picture (dance's "x4" beside emoji steps, the title of movie-hello's slide).
+        # the picture (the title of movie-hello's slide).
         lines = [f'On screen: "{t}".' for t in unquoted(facts, "sign", said, last, len(before))]
         lines += [f'A caption reads "{t}".' for t in unquoted(facts, "caption", said, last, len(before))]
         out += lines
