@@ -64,6 +64,17 @@ def test_a_line_of_text_does_not_hide_what_moves():
     assert narrate(facts(**STREET, camera=moving.camera, text=[address]))[0][-1] != "Something moves through the frame."
 
 
+def test_a_later_part_of_a_take_does_not_quote_again_what_the_part_before_quoted():
+    line = lambda text, kind: {"text": text, "kind": kind, "score": 0.98, "box": [0.3, 0.9, 0.4, 0.05]}
+    first = facts(**STREET, text=[line("PERSON", "caption")])
+    later = facts(**STREET, text=[line("PERSON", "caption"), line("THE END", "title")], continues=True)
+    said = narrate(first, later)
+    assert said[0] == ["A car in a street.", 'A caption reads "PERSON".']
+    assert said[1] == ['Title: "THE END"']  # the caption, quoted in the part before, is not quoted again
+    after_a_cut = facts(**STREET, text=[line("PERSON", "caption")])  # a new shot says it again
+    assert 'A caption reads "PERSON".' in narrate(first, after_a_cut)[1]
+
+
 def test_dark_outdoor_shot_is_night():
     dark_street = dict(STREET, setting={**STREET["setting"], "time_of_day": "night"})  # as describe_setting gives it
     assert narrate(facts(**dark_street, lighting="dark")) == [["A car in a street, at night."]]

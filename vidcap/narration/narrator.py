@@ -161,8 +161,8 @@ def unquoted(facts: ShotFacts, kind: str, said: list[list[str]], last: Optional[
     lines = quoted(facts, kind)
     if not facts.continues or last is None or last != index - 1:
         return lines
-    told = " ".join(said[last])
-    return [line for line in lines if line not in told]
+    told = [quote for sentence in said[last] for quote in re.findall(r'"([^"]*)"', sentence)]
+    return [line for line in lines if not any(line in quote for quote in told)]
 
 
 def title_style(facts: ShotFacts) -> str:
