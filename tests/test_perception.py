@@ -152,6 +152,9 @@ def test_people_with_nothing_of_the_outdoors_around_them_are_indoors():
     sky = np.full(3, 0.3)
     assert describe_setting(sky, nothing, nothing, {}, [], "normal", people=1)["where"] != "indoors"
     assert describe_setting(nothing, nothing, nothing, {"vehicle": 0.2}, [], "normal", people=1)["where"] != "indoors"
+    # ...and so is an animal whose kind is named (the dog on a tiled floor), not on grass
+    assert describe_setting(nothing, nothing, nothing, {}, ["a dog"], "normal", animals=True)["where"] == "indoors"
+    assert describe_setting(nothing, np.full(3, 0.3), nothing, {}, ["a dog"], "normal", animals=True)["where"] != "indoors"
 
 
 def test_under_glare_the_lack_of_sky_does_not_make_a_shot_indoors():

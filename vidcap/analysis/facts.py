@@ -313,7 +313,9 @@ def shot_facts(analysis, shot) -> ShotFacts:
     facts.setting = describe_setting(m["sky"], m["green"], m["water"], facts.kinds,
                                      [c["name"] for c in facts.concepts], facts.lighting, water_support,
                                      (m["night_sky"], m["lights"], m["lines"]), facts.people.get("count", 0),
-                                     facts.objects, m["glare"])
+                                     facts.objects, m["glare"],
+                                     any(c["kind"] == "animal" and c["name"] != GENERIC_NAMES["animal"]
+                                         for c in facts.concepts) or any(o["name"] in ANIMALS for o in facts.objects))
     return facts
 
 

@@ -183,11 +183,12 @@ def window_mass(probs: np.ndarray) -> np.ndarray:
 def describe_setting(sky: np.ndarray, green: np.ndarray, water: np.ndarray, kinds: dict,
                      concept_names: list[str], lighting: str, water_support: float = 0.0,
                      night: tuple = (), people: int = 0, objects: list[dict] = (),
-                     glare: np.ndarray = np.zeros(0)) -> dict:
+                     glare: np.ndarray = np.zeros(0), animals: bool = False) -> dict:
     """Indoors or outdoors, day or night, and a setting noun where the evidence is clear.
     `water_support` is the classifier's probability mass on WATER_CONCEPTS; `night` holds the
     shot's night_measures per sampled frame; `people` how many people the shot shows; `objects`
-    what the detector named in it (describe_objects); `glare` colour_stats' per sampled frame."""
+    what the detector named in it (describe_objects); `glare` colour_stats' per sampled frame;
+    `animals` whether an animal was named in it: its kind, not only "an animal"."""
     sky, green, water = (float(np.mean(a)) if len(a) else 0.0 for a in (sky, green, water))
     night_sky, lights, lines = (float(np.median(a)) if len(a) else 0.0 for a in night) if len(night) else (0.0,) * 3
     at_night = night_sky >= NIGHT_SKY and lights >= NIGHT_LIGHTS
@@ -216,9 +217,13 @@ def describe_setting(sky: np.ndarray, green: np.ndarray, water: np.ndarray, kind
     # white or blue backdrop reads as sky (cup 0.86, franck 0.75): those shots are not called indoors.
     # A shelf of books or a sofa in view: indoors, whatever the colours say (jwpIntro's and
     # testMovie's pale office walls read as 0.17 sky). Under glare the lack of sky proves nothing.
+    # An animal whose kind is named, seen so, is indoors too (the dog on a tiled floor: outdoor
+    # evidence 0.00); not one only called "an animal": two flies on a lab's mesh floor filmed from
+    # above (0.00) show nothing of a room.
     indoors = place in INDOOR_PLACES or (not outdoors and (furnished or outdoor_evidence < NO_OUTDOORS
                                                            and not sunlit(glare)
-                                                           and (kinds.get("object", 0) > 0.3 or people > 0)))
+                                                           and (kinds.get("object", 0) > 0.3 or people > 0
+                                                                or animals)))
     where = "outdoors" if outdoors else "indoors" if indoors else "unknown"
     time_of_day = ("night" if at_night or lighting == "dark" else "day") if where == "outdoors" else "unknown"
     return {"where": where, "time_of_day": time_of_day, "place": place,
