@@ -497,6 +497,18 @@ def test_a_title_that_comes_under_a_line_already_there_is_read_when_it_comes(tmp
     check_rules(result.cues, result.duration, 25)
 
 
+def test_a_note_apart_from_a_title_is_not_part_of_it():
+    from vidcap.analysis.facts import one_title
+
+    line = lambda text, box: {"text": text, "kind": "title", "box": box}
+    balle = one_title([line("LYCEE JEAN BART -- 2016", [0.125, 0.058, 0.619, 0.067]),
+                       line("A4 paper sheet (length = 0.297 m)", [0.201, 0.228, 0.493, 0.045])])
+    assert [l["kind"] for l in balle] == ["title", "sign"]
+    minions = one_title([line("ICH", [0.443, 0.267, 0.158, 0.235]), line("EINFACH 2", [0.406, 0.473, 0.239, 0.121]),
+                         line("AB 4.JULI IM KINO", [0.164, 0.658, 0.678, 0.19])])
+    assert [l["kind"] for l in minions] == ["title"] * 3
+
+
 def test_letter_colour_needs_one_background_and_one_colour():
     from vidcap.analysis.perception.text import letter_colour
     from vidcap.learning import synth

@@ -275,9 +275,27 @@ def shot_text(ocr: list[dict], shot) -> list[dict]:
     lines = [line for entry in ocr if shot.holds(entry["time"]) for line in entry["lines"]]
     shown = [mended for line in best_readings(lines) if (mended := spelled(line))]
     ordered = sorted(shown, key=lambda l: (round(l["box"][1], 1), l["box"][0]))
-    return [{"text": cut_off(l["text"], l["box"]), "kind": text_kind(l["box"], l["box"][2]), "score": l["score"],
-             "box": l["box"], "colour": l.get("colour"), **({"read_as": l["read_as"]} if "read_as" in l else {})}
-            for l in ordered]
+    return one_title([{"text": cut_off(l["text"], l["box"]), "kind": text_kind(l["box"], l["box"][2]),
+                       "score": l["score"], "box": l["box"], "colour": l.get("colour"),
+                       **({"read_as": l["read_as"]} if "read_as" in l else {})} for l in ordered])
+
+
+def one_title(lines: list[dict]) -> list[dict]:
+    """A shot's lines with one title: the run of title lines stacked one under the next (no gap
+    taller than the shorter of two neighbours) that holds the tallest letters; title lines apart
+    from it are on screen beside it. balle-jbart's red "LYCEE JEAN BART -- 2016" (0.067 of the
+    frame high) and, 0.10 below it, the note "A4 paper sheet (length = 0.297 m)" (0.045) were
+    said as one title; minions' "ICH" / "EINFACH 2" / "AB 4.JULI IM KINO" stay one."""
+    titles = sorted((l for l in lines if l["kind"] == "title"), key=lambda l: l["box"][1])
+    runs: list[list[dict]] = []
+    for line in titles:
+        above = runs[-1][-1]["box"] if runs else None
+        if above and line["box"][1] - (above[1] + above[3]) <= min(above[3], line["box"][3]):
+            runs[-1].append(line)
+        else:
+            runs.append([line])
+    kept = max(runs, key=lambda run: max(l["box"][3] for l in run), default=[])
+    return [l if l["kind"] != "title" or any(l is k for k in kept) else {**l, "kind": "sign"} for l in lines]
 
 
 def shot_facts(analysis, shot) -> ShotFacts:
