@@ -5,7 +5,6 @@ read directly. The check looks twice: for lines of sharp light/dark edges (title
 credits) and for lines of coloured letters, which a sign's red on grey can hide from the first
 look (same brightness, clear colour)."""
 
-import bisect
 import re
 from difflib import SequenceMatcher
 from functools import lru_cache
