@@ -429,7 +429,7 @@ def test_the_default_narrator_says_what_the_facts_show(described_by_default, nam
 
 def test_a_title_that_stays_while_the_camera_tilts_is_no_credit_roll():
     """Two reads of a shot: credits move up between them; a title over a tilting picture stays put."""
-    from vidcap.analysis.facts import lines_stay
+    from vidcap.analysis.perception.text import lines_stay
 
     line = lambda text, top: {"text": text, "box": [0.2, top, 0.4, 0.07]}
     title = [{"time": 539.2, "lines": [line("Peach Project presents", 0.354), line("The Blender Foundati", 0.279)]},

@@ -14,7 +14,7 @@ from .narration.cues import Cue, ReadabilityRules, Span, make_cues, unsaid
 from .narration.dialogue import merge, no_dialogue, speech_cues
 from .analysis.speech import DEFAULT_SPEECH_MODEL, Word, speech_spans, transcribe
 from .analysis.decode import VideoInfo, iter_frames, keyframe_times, probe, time_limit
-from .analysis.facts import ShotFacts, all_facts, concept_table, lines_stay
+from .analysis.facts import ShotFacts, all_facts, concept_table
 from .analysis.features import DEFAULT_ENCODER, Encoder, FeatureSpool, FrameRows, cpu_cores, load_encoder, set_threads
 from .narration.narrator import DEFAULT_NARRATOR, get_narrator
 from .analysis.perception.observe import STILL_DIFF, FrameObserver, split_thumbnails
@@ -314,14 +314,6 @@ def _rows(batches: list[np.ndarray], source: list[int], width: int) -> np.ndarra
     return out
 
 
-def _text_onsets(ocr: list[dict], shot: Shot, times: np.ndarray, chars: np.ndarray) -> list[float]:
-    """text_onsets, or only the first where the shot's lines all move between reads: rolling
-    credits, whose every name is new when read, are one stretch."""
-    onsets = text_onsets(ocr, shot, times, chars)
-    reads = [e for e in ocr if e["lines"] and shot.holds(e["time"])]
-    return onsets if len(onsets) < 2 or lines_stay(reads) else onsets[:1]
-
-
 def _from_arrays(info: VideoInfo, a: dict, features: FrameRows) -> Analysis:
     """The analysis, its shots as the parts that are described: a long take's stretches
     (shots.parts), a shot split where new text comes on screen, so that a title which
@@ -331,7 +323,7 @@ def _from_arrays(info: VideoInfo, a: dict, features: FrameRows) -> Analysis:
              "brightness", "ocr", "objects", "voices", "thumb_times", "thumb_sizes", "thumb_jpegs"}
     ocr = json.loads(str(a["ocr"]))
     shots = parts([Shot(float(s), float(e)) for s, e in a["shots"]])
-    shots = split_at(shots, [t for shot in shots for t in _text_onsets(ocr, shot, a["times"], a["text_chars"])])
+    shots = split_at(shots, [t for shot in shots for t in text_onsets(ocr, shot, a["times"], a["text_chars"])])
     blacks = black_segments(a["every_time"], a["every_luma"], a["every_spread"], float(a["duration"]))
     found = fades(a["every_time"], a["every_luma"], blacks)
     black_ends = {b["start"]: b["end"] for b in blacks}

@@ -15,6 +15,7 @@ import numpy as np
 from .perception.objects import ANIMAL_SCORE, ANIMALS, COCO, OBJECT_WORDS
 from .perception.setting import COLOUR_NAMES, COLOUR_SHARES
 from .perception.technical import BLACK_LUMA, PLAIN_SPREAD
+from .perception.text import lines_stay
 
 DARK_LEVEL = 50  # mean 8-bit luma below which a shot reads as dark
 BRIGHT_LEVEL = 190
@@ -404,27 +405,6 @@ def technical_segments(analysis, shots_facts: list[ShotFacts]) -> list[dict]:
                                  if min(seg["end"], shot.end) - max(seg["start"], shot.start) >= 0.5 * length
                                  or seg["type"] == "fade out" and abs(seg["start"] - shot.start) < 0.05})  # shots.start_fades
     return [{"type": s["type"], "start": round(s["start"], 3), "end": round(s["end"], 3)} for s in found]
-
-
-STILL_LINE = 0.005  # of the frame's height, about a pixel of the analysed frame: OCR's box jitter
-
-
-def lines_stay(reads: list[dict]) -> bool:
-    """Whether the lines of text read at two moments (OCR entries, {"time", "lines"}) all stood at
-    the same height in both: a title over a picture the camera tilts across (the trailer's "The
-    Blender Foundation / Peach Project presents", read twice since a word was cut short, both lines
-    0.000 apart), not credits rolling up (every line moves: the generated roll's slowest 0.006-0.014
-    between reads half a second apart). Lines cut by the frame's top edge are not compared."""
-    def tops(entry):
-        return {line["text"][:8].lower(): line["box"][1] for line in entry["lines"] if line["box"][1] >= STILL_LINE}
-
-    ordered = sorted(reads, key=lambda e: e["time"])
-    for first, later in zip(ordered, ordered[1:]):
-        before, after = tops(first), tops(later)
-        moves = [abs(after[key] - top) for key, top in before.items() if key in after]
-        if moves and max(moves) < STILL_LINE:
-            return True
-    return False
 
 
 def _runs(times: np.ndarray, flags: np.ndarray, end: float, kind: str) -> list[dict]:

@@ -343,6 +343,27 @@ def plainly_words(text: str) -> bool:
     return all(map(_common, WORDS.findall(text)))
 
 
+STILL_LINE = 0.005  # of the frame's height, about a pixel of the analysed frame: OCR's box jitter
+
+
+def lines_stay(reads: list[dict]) -> bool:
+    """Whether the lines of text read at two moments (OCR entries, {"time", "lines"}) all stood at
+    the same height in both: a title over a picture the camera tilts across (the trailer's "The
+    Blender Foundation / Peach Project presents", read twice since a word was cut short, both lines
+    0.000 apart), not credits rolling up (every line moves: the generated roll's slowest 0.006-0.014
+    between reads half a second apart). Lines cut by the frame's top edge are not compared."""
+    def tops(entry):
+        return {line["text"][:8].lower(): line["box"][1] for line in entry["lines"] if line["box"][1] >= STILL_LINE}
+
+    ordered = sorted(reads, key=lambda e: e["time"])
+    for first, later in zip(ordered, ordered[1:]):
+        before, after = tops(first), tops(later)
+        moves = [abs(after[key] - top) for key, top in before.items() if key in after]
+        if moves and max(moves) < STILL_LINE:
+            return True
+    return False
+
+
 NEW_LINE_CHARS = 4  # letters the text check counts beyond those already on screen where it sees a new line come
 
 
@@ -353,9 +374,12 @@ def text_onsets(ocr: list[dict], shot, times: np.ndarray, chars: np.ndarray, kee
     counted there, and more than it counted for the lines already on screen (their median since
     the last onset). OCR reads one frame per stretch of a shot, so a title that fades in mid-shot
     is read seconds after it appears; and a line already there (minions' web address, on screen
-    from the start) must not pull a title that comes 13 s later back to the shot's start."""
+    from the start) must not pull a title that comes 13 s later back to the shot's start. Only the
+    first onset where the shot's lines all move between reads (lines_stay): rolling credits, whose
+    every name is new when read, are one stretch."""
+    entries = sorted((e for e in ocr if shot.holds(e["time"])), key=lambda e: e["time"])
     seen, onsets = [], []
-    for entry in sorted((e for e in ocr if shot.holds(e["time"])), key=lambda e: e["time"]):
+    for entry in entries:
         new = [l["text"] for l in entry["lines"]
                if is_words(l) and not any(_same_line(l["text"], old) for old in seen)]
         if not new or not len(times):
@@ -371,7 +395,7 @@ def text_onsets(ocr: list[dict], shot, times: np.ndarray, chars: np.ndarray, kee
         while i > 0 and times[i - 1] >= earliest and chars[i - 1] > floor and chars[i - 1] >= level:
             i -= 1
         onsets.append(float(times[i]))
-    return onsets
+    return onsets if len(onsets) < 2 or lines_stay([e for e in entries if e["lines"]]) else onsets[:1]
 
 
 def _drop_fragments(lines: list[dict]) -> list[dict]:
