@@ -154,12 +154,12 @@ def quoted(facts: ShotFacts, kind: str) -> list[str]:
     return [line["text"] for line in facts.text if line["kind"] == kind]
 
 
-def unquoted(facts: ShotFacts, kind: str, said: list[list[str]], last: Optional[int], index: int) -> list[str]:
-    """The shot's lines of one kind less those quoted in the part just before, when it is the same
-    take (a shot split where a new line comes on: minions' web address, on screen before its
-    title came, is not read out again with it)."""
+def unquoted(facts: ShotFacts, kind: str, said: list[list[str]], last: Optional[int]) -> list[str]:
+    """The shot's lines of one kind less those quoted in the last part of the same take that
+    said anything (last_described; a shot split where a new line comes on: minions' web address,
+    on screen before its title came, is not read out again with it)."""
     lines = quoted(facts, kind)
-    if not facts.continues or last is None or last != index - 1:
+    if not facts.continues or last is None:
         return lines
     told = [quote for sentence in said[last] for quote in re.findall(r'"([^"]*)"', sentence)]
     return [line for line in lines if not any(line in quote for quote in told)]
@@ -235,7 +235,7 @@ class RulesNarrator:
             names = " / ".join(line["text"] for line in facts.text[:2])
             return ["The end credits roll.", f'They read "{names}".']
         out = []
-        titles = unquoted(facts, "title", said, last, len(before))
+        titles = unquoted(facts, "title", said, last)
         if titles:
             style = title_style(facts)
             out.append(f'Title{" " + style if style else ""}: "{" ".join(titles)}"')
@@ -255,8 +255,8 @@ class RulesNarrator:
             out.append("A dark shot.")
         # "On screen", not "a sign": the line may be a sign in the scene (bikes' taxi) or drawn over
         # the picture (the title of movie-hello's slide).
-        lines = [f'On screen: "{t}".' for t in unquoted(facts, "sign", said, last, len(before))]
-        lines += [f'A caption reads "{t}".' for t in unquoted(facts, "caption", said, last, len(before))]
+        lines = [f'On screen: "{t}".' for t in unquoted(facts, "sign", said, last)]
+        lines += [f'A caption reads "{t}".' for t in unquoted(facts, "caption", said, last)]
         out += lines
         camera, moving_on = facts.camera, False
         if moved := sure_camera_move(camera):
