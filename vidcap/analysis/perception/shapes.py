@@ -5,7 +5,8 @@ Measured on sampled frames of the samples and dev set, 2 a second: the 64x36 thu
 brightness spread (PLAIN_BACKDROP) is 13-14 under the fish, 5-9 under the flies, 0 on slates;
 every other clip's median is 45 or more (the Earth at night 45, most 100 and more) and its
 least 28 (a generated sample) or more. Shape counts, median of frames: the fish 8 (there are
-eight), the flies 2, every other clip 0."""
+eight), the flies 2, Gem's four computer-drawn dice 3-4 (one often out of the frame), the
+diagram of the planets 4-5, every other clip 0."""
 
 import cv2
 import numpy as np
@@ -15,6 +16,7 @@ BACKDROP_KERNEL = 21  # a median this wide (pixels at setting.MEASURE_WIDTH) is 
 SHAPE_CONTRAST = 45  # grey levels a shape's pixels differ from the backdrop by
 MIN_AREA = 12  # pixels at setting.MEASURE_WIDTH: less is a speck of dust
 MAX_SHARE = 0.02  # of the frame: a larger shape is not a small one (the Earth's lit side)
+JOIN = 7  # pixels: a shape's parts this close are one shape (Gem's striped dice came apart at 5: "three" of four)
 SIMILAR = 0.5  # counted shapes are at least this share of the largest's area: a fly's wing, apart, is not a fly
 # Shapes that are there stay there: the share of a shot's sampled frames that must show two or more.
 # The fish 0.94, the flies 0.85-1.0 per shot; a coin pushed about a white table by a pen 0.53 (where
@@ -32,7 +34,7 @@ def small_shapes(image: np.ndarray, hsv: np.ndarray) -> tuple[int, bool]:
     gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     difference = gray.astype(np.int16) - cv2.medianBlur(gray, BACKDROP_KERNEL)
     best = (0, False, 0)  # count, dark, their area
-    closing = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+    closing = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (JOIN, JOIN))
     for dark, mask in ((True, difference < -SHAPE_CONTRAST), (False, difference > SHAPE_CONTRAST)):
         joined = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, closing)
         areas = cv2.connectedComponentsWithStats(joined, connectivity=8)[2][1:, cv2.CC_STAT_AREA]
