@@ -169,7 +169,8 @@ def test_still_frames_reuse_the_last_analysis_and_say_the_same():
     every = analyse(path, Options(use_cache=False, still_diff=0))
     reused = lambda a: float((np.diff(a.features, axis=0) == 0).all(axis=1).mean())
     assert reused(by_change) > 0.5 and reused(every) == 0
-    assert len(by_change.objects) == len(every.objects)
+    own = lambda a: sum(not look.get("reused") for look in a.objects)
+    assert own(by_change) < own(every) <= len(by_change.objects)  # fewer detector runs; copies in between
     said = [describe_video(path, Options(still_diff=d)).cues for d in (Options.still_diff, 0)]
     assert [c.text for c in said[0]] == [c.text for c in said[1]]
 
