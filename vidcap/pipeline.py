@@ -24,7 +24,7 @@ from .analysis.perception.text import text_onsets
 from .analysis.shots import Shot, ShotDetector, ShotSettings, parts, shrink, split_at, start_fades
 from .timing import timed
 
-ANALYSIS_VERSION = 40  # bump when what analyse() stores changes
+ANALYSIS_VERSION = 41  # bump when what analyse() stores changes
 SEGMENT_SECONDS = 600.0
 SHORTEST = 0.001  # seconds: a video whose frames span less has no time to hold a subtitle
 SMALL_WIDTH = 256  # every decoded frame is shrunk to this width for luma, motion and the change check

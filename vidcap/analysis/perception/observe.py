@@ -68,7 +68,6 @@ class FrameObserver:
     _window: dict = field(default_factory=dict)
     _analysed: tuple = ()  # (time, thumbnail, faces, smile, mouth, bridge) of the last sampled frame analysed afresh
     _faces: tuple = ()  # (time, faces, read_face of the largest) of the last look for faces
-    _looked: float = -np.inf  # time of the last look for objects on a frame of its own (not a copy)
 
     def add(self, time: float, image: np.ndarray, small: np.ndarray, sampled: bool, new_shot: bool) -> bool:
         """Measure a decoded frame; returns whether a sampled frame was analysed afresh (False:
@@ -96,23 +95,19 @@ class FrameObserver:
                     self._faces = (time, faces, *read)
             self._analysed = (time, thumbnail, *self._faces[1:])
         self._sample(time, image, small, thumbnail, *self._analysed[2:])
-        # A changed frame is looked at once object_gap has passed since the last look of its own,
-        # even where a copy was made since: balle-jbart's ball flies by between still frames, and
-        # when looks waited on the copies' clock, 2 of its 10 s of looks were its own.
-        if fresh and (new_shot or time - self._looked >= self.object_gap - 1e-6):
-            with timed(self.seconds, "objects"):
-                boxes = np.round(detect_objects(image), 3).tolist()
-            look = {"time": time, "boxes": boxes}
-            if any(b[0] == 0 and b[1] >= SEEN and b[5] >= HAND_PERSON for b in boxes):
-                with timed(self.seconds, "hands"):
-                    look["hands"] = np.round(find_hands(image, self._faces[1]), 3).tolist()
-            self.objects.append(look)
-            self._looked = time
-            if new_shot or not self.thumbnails or time - self.thumbnails[-1][0] >= THUMB_GAP - 1e-6:
-                self.thumbnails.append((time, thumbnail_jpeg(image)))
-        elif not fresh and self.objects and time - self.objects[-1]["time"] >= self.object_gap - 1e-6:
-            # what the last look saw is still there; it is not a new look at where things moved
-            self.objects.append({**self.objects[-1], "time": time, "reused": True})
+        if new_shot or not self.objects or time - self.objects[-1]["time"] >= self.object_gap - 1e-6:
+            if fresh:
+                with timed(self.seconds, "objects"):
+                    boxes = np.round(detect_objects(image), 3).tolist()
+                look = {"time": time, "boxes": boxes}
+                if any(b[0] == 0 and b[1] >= SEEN and b[5] >= HAND_PERSON for b in boxes):
+                    with timed(self.seconds, "hands"):
+                        look["hands"] = np.round(find_hands(image, self._faces[1]), 3).tolist()
+                self.objects.append(look)
+                if new_shot or not self.thumbnails or time - self.thumbnails[-1][0] >= THUMB_GAP - 1e-6:
+                    self.thumbnails.append((time, thumbnail_jpeg(image)))
+            else:  # what the last look saw is still there; it is not a new look at where things moved
+                self.objects.append({**self.objects[-1], "time": time, "reused": True})
         return fresh
 
     def _sample(self, time, image, small, thumbnail, faces, smile, mouth, bridge):
