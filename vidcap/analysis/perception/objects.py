@@ -167,9 +167,10 @@ MIN_AREA = 0.002  # share of the frame: a yellow speck on vtest's lawn was a "sp
 
 def describe_objects(looks: list[np.ndarray], reused: list[bool] | None = None) -> list[dict]:
     """A shot's objects from its looks (detect_objects rows per frame): the classes seen in at
-    least half of the looks whose best box reaches NAME_SCORE (or seen in every look of two or
-    more), with how many show at once (median over the looks that see them), the best score,
-    where the best box stands and its height (a share of the frame's), and whether they move.
+    least half of the looks whose best box reaches NAME_SCORE (or seen in every look, two or
+    more of them its own), with how many show at once (median over the looks that see them),
+    the best score, where the best box stands and its height (a share of the frame's), and
+    whether they move.
     A look `reused` from a still frame's last look stands for the time it covers, but is no
     second opinion: every look agreeing, and motion, are judged on the looks of their own (on
     pymecavideo's diagram of the planets, one look at two "sports balls" at 0.49, copied twice,
