@@ -377,12 +377,14 @@ def text_onsets(ocr: list[dict], shot, times: np.ndarray, chars: np.ndarray, kee
     from the start) must not pull a title that comes 13 s later back to the shot's start. Only the
     first onset where the shot's lines all move between reads (lines_stay): rolling credits, whose
     every name is new when read, are one stretch."""
+    if not len(times):
+        return []
     entries = sorted((e for e in ocr if shot.holds(e["time"])), key=lambda e: e["time"])
     seen, onsets = [], []
     for entry in entries:
         new = [l["text"] for l in entry["lines"]
                if is_words(l) and not any(_same_line(l["text"], old) for old in seen)]
-        if not new or not len(times):
+        if not new:
             continue
         seen += new
         i = min(int(np.searchsorted(times, entry["time"] - 1e-6)), len(times) - 1)
